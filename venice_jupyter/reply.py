@@ -1,0 +1,162 @@
+"""What a chat completion produces: plain dataclasses, no I/O.
+
+A ``Reply`` is built incrementally by ``accumulate.Accumulator`` from stream chunks (or at once
+from a non-streaming body) and finished by the client with response headers and timings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Choice",
+    "Citation",
+    "Cost",
+    "Delta",
+    "ResponseMeta",
+    "Reply",
+    "Timings",
+    "TokenLogprob",
+    "ToolCall",
+    "Usage",
+]
+
+DeltaKind = Literal["content", "reasoning", "tool_call"]
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One piece of streamed text for one choice, in arrival order."""
+
+    choice: int
+    kind: DeltaKind
+    text: str
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cached_tokens: int = 0
+    cache_creation_tokens: int = 0
+    reasoning_tokens: int = 0
+
+
+@dataclass
+class Cost:
+    usd: float = 0.0
+    diem: float = 0.0
+    estimated: bool = False  # True when computed from pricing, not reported by the API
+
+
+@dataclass
+class TokenLogprob:
+    token: str
+    logprob: float
+    bytes: list[int] | None = None
+    top: list[tuple[str, float]] = field(default_factory=list)
+
+
+@dataclass
+class ToolCall:
+    index: int
+    id: str | None = None
+    type: str = "function"
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass
+class Choice:
+    index: int
+    content: str = ""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str | None = None
+    stop_reason: str | None = None
+    logprobs: list[TokenLogprob] = field(default_factory=list)
+
+
+@dataclass
+class Citation:
+    title: str
+    url: str
+    content: str | None = None
+    date: str | None = None
+
+
+@dataclass
+class ResponseMeta:
+    """What Venice says in response headers (all optional: not every server sends them)."""
+
+    status: int = 200
+    request_id: str | None = None  # CF-RAY
+    model_id: str | None = None
+    model_name: str | None = None
+    deprecation_warning: str | None = None
+    deprecation_date: str | None = None
+    ratelimit_limit_requests: int | None = None
+    ratelimit_remaining_requests: int | None = None
+    ratelimit_reset_requests: float | None = None
+    ratelimit_limit_tokens: int | None = None
+    ratelimit_remaining_tokens: int | None = None
+    ratelimit_reset_tokens: float | None = None
+    balance_usd: float | None = None
+    balance_diem: float | None = None
+    venice_version: str | None = None
+
+
+@dataclass
+class Timings:
+    """Seconds, measured from just before the request was sent."""
+
+    ttfb: float | None = None  # first response byte (headers)
+    ttft: float | None = None  # first content or reasoning token
+    total: float | None = None
+    attempts: int = 1
+
+    def tokens_per_second(self, completion_tokens: int) -> float | None:
+        if self.total is None or completion_tokens <= 0:
+            return None
+        start = self.ttft if self.ttft is not None else 0.0
+        span = self.total - start
+        return completion_tokens / span if span > 0 else None
+
+
+@dataclass
+class Reply:
+    id: str | None = None
+    model: str | None = None
+    created: int | None = None
+    choices: list[Choice] = field(default_factory=list)
+    usage: Usage | None = None
+    cost: Cost | None = None
+    citations: list[Citation] = field(default_factory=list)
+    venice_parameters: dict[str, Any] = field(default_factory=dict)
+    meta: ResponseMeta = field(default_factory=ResponseMeta)
+    timings: Timings = field(default_factory=Timings)
+    complete: bool = False  # True once the stream ended normally ([DONE] or end of body)
+
+    def choice(self, index: int = 0) -> Choice:
+        while len(self.choices) <= index:
+            self.choices.append(Choice(index=len(self.choices)))
+        return self.choices[index]
+
+    @property
+    def text(self) -> str:
+        return self.choices[0].content if self.choices else ""
+
+    @property
+    def reasoning(self) -> str:
+        return self.choices[0].reasoning if self.choices else ""
+
+    @property
+    def finish_reason(self) -> str | None:
+        return self.choices[0].finish_reason if self.choices else None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        tokens = self.usage.completion_tokens if self.usage else 0
+        return self.timings.tokens_per_second(tokens)
