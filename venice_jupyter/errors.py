@@ -18,7 +18,8 @@
     │   ├── ConnectError           before any response (retried)
     │   ├── ConnectionLostError    the connection dropped mid-response
     │   └── RequestTimeout         a connect/read/write/pool timeout
-    └── ProtocolError              the server sent something that is not valid SSE or JSON
+    ├── ProtocolError              the server sent something that is not valid SSE or JSON
+    └── StreamCancelled            the user stopped the stream (interrupt, Stop button)
 
 Errors raised after part of a reply was streamed carry it in ``partial`` (a ``Reply``), so
 nothing that was already shown is lost. No error ever holds the API key or request headers.
@@ -49,6 +50,7 @@ __all__ = [
     "RateLimitError",
     "RequestTimeout",
     "ServerError",
+    "StreamCancelled",
     "StreamError",
     "TransportError",
     "VeniceError",
@@ -173,6 +175,10 @@ class RequestTimeout(TransportError):
 
 
 class ProtocolError(VeniceError):
+    pass
+
+
+class StreamCancelled(VeniceError):
     pass
 
 

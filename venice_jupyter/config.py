@@ -1,0 +1,138 @@
+"""Where requests go and with which credentials: shared by the sync and async clients."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from venice_jupyter._version import __version__
+from venice_jupyter.errors import ConfigError, MissingKeyError
+
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "Timeouts"]
+
+DEFAULT_BASE_URL = "https://api.venice.ai/api/v1"
+VENICE_HOSTS = ("api.venice.ai",)
+
+
+class Secret:
+    """Holds the API key; its repr and str never show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds. ``read`` is the longest wait for the next bytes, not for the whole reply."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    write: float = 30.0
+    pool: float = 30.0
+
+    def to_httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class ClientConfig:
+    """Base URL, key, timeouts and the request headers built from them."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeouts: Timeouts | float | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get("VENICE_API_KEY")
+        self._key = Secret(key.strip()) if key and key.strip() else None
+        url = (base_url or os.environ.get("VENICE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"base_url: {url!r} is not an http(s) URL; expected e.g. {DEFAULT_BASE_URL!r} "
+                "(set VENICE_BASE_URL or pass base_url=)."
+            )
+        self.base_url = url
+        if isinstance(timeouts, (int, float)):
+            timeouts = Timeouts(connect=min(10.0, float(timeouts)), read=float(timeouts))
+        self.timeouts = timeouts or Timeouts()
+
+    @property
+    def has_key(self) -> bool:
+        return self._key is not None
+
+    @property
+    def is_venice(self) -> bool:
+        return urlsplit(self.base_url).hostname in VENICE_HOSTS
+
+    def set_key(self, api_key: str | None) -> None:
+        self._key = Secret(api_key.strip()) if api_key and api_key.strip() else None
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def headers(self, *, stream: bool) -> dict[str, str]:
+        if self._key is None and self.is_venice:
+            raise MissingKeyError()
+        headers = {"User-Agent": f"venice-jupyter/{__version__}", "Accept": "application/json"}
+        if stream:
+            headers["Accept"] = "text/event-stream"
+            # SSE must not be buffered or compressed on the way.
+            headers["Accept-Encoding"] = "identity"
+        else:
+            headers["Accept-Encoding"] = "gzip, br"
+        if self._key is not None:
+            headers["Authorization"] = f"Bearer {self._key.reveal()}"
+        return headers
+
+    def redact(self, text: str) -> str:
+        """Remove the key from any text that is about to be shown or stored."""
+        if self._key is not None and self._key.reveal():
+            return text.replace(self._key.reveal(), "********")
+        return text
+
+    def __repr__(self) -> str:
+        key = "set" if self._key else "none"
+        return f"ClientConfig(base_url={self.base_url!r}, key={key})"
+
+
+class TTLCache:
+    """One value, fetched again after ``ttl`` seconds."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._value: Any = None
+        self._at = 0.0
+
+    def get(self) -> Any:
+        if self._value is not None and time.monotonic() - self._at < self.ttl:
+            return self._value
+        return None
+
+    def put(self, value: Any) -> None:
+        self._value = value
+        self._at = time.monotonic()
+
+    def clear(self) -> None:
+        self._value = None
