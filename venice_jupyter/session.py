@@ -1,0 +1,167 @@
+"""THE request path shared by the magic, the panel and the compare view.
+
+    prepare(prompt, params, conversation) -> Prepared      validate; nothing is sent on error
+    run(prepared, sink)  / arun(prepared, sink)           stream deltas into a sink
+    -> the reply is recorded in the conversation only once it is complete
+
+A sink is whatever shows the reply: a display handle, a widget, a terminal, a test list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from venice_jupyter import messages as msg
+from venice_jupyter.aclient import AsyncVeniceClient
+from venice_jupyter.capabilities import check_request, estimate_cost
+from venice_jupyter.client import VeniceClient
+from venice_jupyter.conversation import Conversation
+from venice_jupyter.errors import NotFoundError, StreamCancelled, VeniceError
+from venice_jupyter.models import ModelCatalog, ModelInfo
+from venice_jupyter.params import ChatParams, build_body, parse_model
+from venice_jupyter.params_table import PARAMS
+from venice_jupyter.reply import Delta, Reply
+
+__all__ = ["Prepared", "Session", "Sink"]
+
+CAPABILITIES = {p.name: p.capability for p in PARAMS.values() if p.capability}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A request that passed every local check, ready to send."""
+
+    body: dict[str, Any]
+    model: str
+    user_message: dict[str, Any]
+    params: ChatParams
+    conversation: Conversation | None = None
+    model_info: ModelInfo | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Sink(Protocol):
+    def on_start(self, prepared: Prepared) -> None: ...
+
+    def on_delta(self, delta: Delta, reply: Reply) -> None: ...
+
+    def on_finish(self, reply: Reply) -> None: ...
+
+    def on_error(self, error: VeniceError) -> None: ...
+
+
+class Session:
+    """Default model and parameters plus the clients; stateless apart from those."""
+
+    def __init__(
+        self,
+        client: VeniceClient | None = None,
+        aclient: AsyncVeniceClient | None = None,
+        *,
+        model: str = "default",
+        params: ChatParams | None = None,
+    ) -> None:
+        self.client = client or VeniceClient()
+        self.aclient = aclient or AsyncVeniceClient(config=self.client.config)
+        self.model = model
+        self.params = params or ChatParams()
+
+    def catalog(self) -> ModelCatalog | None:
+        """The model list, or None from a compatible server that has no /models."""
+        try:
+            return self.client.catalog()
+        except NotFoundError:
+            return None
+
+    def prepare(
+        self,
+        prompt: str | dict[str, Any],
+        *,
+        params: ChatParams | None = None,
+        model: str | None = None,
+        conversation: Conversation | None = None,
+        system: str | None = None,
+        images: Sequence[str] = (),
+        catalog: ModelCatalog | None = None,
+        max_turns: int = 0,
+        max_tokens: int = 0,
+    ) -> Prepared:
+        """Validate everything locally and build the exact body; raises before sending."""
+        merged = self.params.merge(params) if params is not None else self.params
+        model = model or self.model
+        parse_model(model)  # validates feature suffixes
+        user = prompt if isinstance(prompt, dict) else msg.user(prompt, images=images)
+        info = None
+        catalog = catalog if catalog is not None else self.catalog()
+        if catalog is not None:
+            info = catalog.resolve(model)
+            check_request(
+                info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
+            )
+        history: list[dict[str, Any]] = []
+        system = system if system is not None else (conversation.system if conversation else None)
+        if system:
+            history.append(msg.system(system))
+        if conversation is not None:
+            if not max_tokens and info is not None and info.context_length:
+                # Leave room for the answer: a quarter of the context, at most 32k tokens.
+                max_tokens = info.context_length - min(32_768, info.context_length // 4)
+            history.extend(conversation.messages(max_turns=max_turns, max_tokens=max_tokens))
+        body = build_body(model, [*history, user], merged, stream=True)
+        return Prepared(body, model, user, merged, conversation, info)
+
+    # The two drivers below are the only twin code: one blocks, one is a coroutine.
+    def run(self, prepared: Prepared, sink: Sink) -> Reply:
+        sink.on_start(prepared)
+        stream = self.client.stream(prepared.body)
+        try:
+            for delta in stream:
+                sink.on_delta(delta, stream.reply)
+        except VeniceError as err:
+            sink.on_error(err)
+            raise
+        except KeyboardInterrupt:
+            # The kernel's stop button: the connection is closed (the stream's generator
+            # exited), the sink keeps what was shown, the conversation is unchanged.
+            cancelled = self._cancelled(stream.reply)
+            sink.on_error(cancelled)
+            raise cancelled from None
+        return self._finish(prepared, stream.reply, sink)
+
+    async def arun(self, prepared: Prepared, sink: Sink) -> Reply:
+        sink.on_start(prepared)
+        stream = self.aclient.stream(prepared.body)
+        try:
+            async for delta in stream:
+                sink.on_delta(delta, stream.reply)
+        except VeniceError as err:
+            sink.on_error(err)
+            raise
+        except asyncio.CancelledError:
+            sink.on_error(self._cancelled(stream.reply))
+            raise
+        return self._finish(prepared, stream.reply, sink)
+
+    @staticmethod
+    def _cancelled(partial: Reply) -> StreamCancelled:
+        err = StreamCancelled(
+            "Stopped. The text received so far is kept; it was not added to the conversation."
+        )
+        err.partial = partial
+        return err
+
+    def _finish(self, prepared: Prepared, reply: Reply, sink: Sink) -> Reply:
+        if reply.cost is None and reply.usage is not None and prepared.model_info is not None:
+            reply.cost = estimate_cost(reply.usage, prepared.model_info)
+        if prepared.conversation is not None:
+            prepared.conversation.record(
+                prepared.user_message,
+                reply,
+                model=prepared.model,
+                params=dict(prepared.params.items()),
+            )
+        sink.on_finish(reply)
+        return reply
