@@ -39,9 +39,9 @@ class RetryPolicy:
         return isinstance(error, (ConnectError, RequestTimeout))
 
     def delay(self, error: VeniceError, attempt: int) -> float:
-        """Exponential backoff with full jitter; Retry-After, when given, is a floor."""
-        backoff = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        """Exponential backoff with jitter (half to full); Retry-After, when given, is a floor."""
+        backoff = float(min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1)))
         if self.jitter:
-            backoff = self._rng.uniform(backoff / 2, backoff)
+            backoff = float(self._rng.uniform(backoff / 2, backoff))
         retry_after = error.retry_after if isinstance(error, APIError) else None
         return max(backoff, retry_after or 0.0)

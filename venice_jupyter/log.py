@@ -1,0 +1,300 @@
+"""A persistent SQLite log of every exchange, so a reply survives a kernel restart.
+
+    row = log.start(conversation, model, params, prompt)    committed at once: status "streaming"
+    log.finish(row, reply)                                   status "complete"
+    log.fail(row, "error" | "interrupted", message, partial)
+
+A kernel killed mid-stream leaves its row "streaming"; such a row reads back as "interrupted"
+once its process is gone. The API key is never stored: key-like names are dropped from the
+parameters (``scrub_params``). Any SQLite or file-system failure surfaces as a ``ConfigError``
+naming the file and how to turn logging off; callers show it as a warning and keep the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from venice_jupyter.errors import ConfigError, ParameterError
+from venice_jupyter.reply import Reply, Timings, Usage
+
+__all__ = ["ENV_VAR", "ExchangeLog", "LogEntry", "default_path", "scrub_params"]
+
+ENV_VAR = "VENICE_JUPYTER_LOG"
+OFF = frozenset({"off", "0", "false", "no", "none"})
+BUSY_TIMEOUT_MS = 5000
+_SECRET_PARTS = ("apikey", "authorization", "secret", "password", "accesstoken")
+_SCHEMA = """CREATE TABLE IF NOT EXISTS exchanges (
+    id INTEGER PRIMARY KEY, created REAL NOT NULL, finished REAL, pid INTEGER NOT NULL,
+    status TEXT NOT NULL, conversation TEXT NOT NULL, notebook TEXT, model TEXT NOT NULL,
+    params TEXT NOT NULL, prompt TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '',
+    reasoning TEXT NOT NULL DEFAULT '', finish_reason TEXT, usage TEXT, cost_usd REAL,
+    timings TEXT, request_id TEXT, completion_id TEXT, error TEXT)"""
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    created: float  # unix time
+    status: str  # "streaming", "complete", "error" or "interrupted"
+    conversation: str
+    model: str
+    prompt: str
+    params: dict[str, Any] = field(default_factory=dict)
+    notebook: str | None = None
+    reply: str = ""  # the whole reply, or what had streamed before an error
+    reasoning: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    cost_usd: float | None = None
+    timings: Timings | None = None
+    request_id: str | None = None
+    completion_id: str | None = None
+    error: str | None = None
+    finished: float | None = None
+    pid: int = 0
+
+
+def default_path() -> Path | None:
+    """``$VENICE_JUPYTER_LOG``, else the XDG data directory; None when the variable says off."""
+    configured = os.environ.get(ENV_VAR, "").strip()
+    if configured.lower() in OFF:
+        return None
+    if configured:
+        return Path(configured).expanduser()
+    data_home = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(data_home) if data_home else Path.home() / ".local" / "share"
+    return base / "venice-jupyter" / "log.sqlite3"
+
+
+def scrub_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` without any key named like a credential, at any depth."""
+    return {k: _scrub(v) for k, v in params.items() if not _is_secret_name(k)}
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return scrub_params(value)
+    if isinstance(value, (list, tuple)):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _is_secret_name(name: object) -> bool:
+    squashed = str(name).lower().replace("_", "").replace("-", "")
+    return squashed in ("auth", "token", "bearer") or any(p in squashed for p in _SECRET_PARTS)
+
+
+def _json(value: Any) -> str:
+    # Parameters may hold objects that JSON does not know; their str() is enough for a log.
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would terminate the process on Windows
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+class ExchangeLog:
+    """The log in one SQLite file, opened on first use. ``disabled()`` stores nothing."""
+
+    def __init__(self, path: Path | str | None = None, *, enabled: bool = True) -> None:
+        # path is None when disabled, here or by VENICE_JUPYTER_LOG=off: every method is a no-op.
+        self.path = None if not enabled else Path(path).expanduser() if path else default_path()
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # one connection, shared by the kernel's threads
+
+    @classmethod
+    def disabled(cls) -> ExchangeLog:
+        return cls(enabled=False)
+
+    @property
+    def enabled(self) -> bool:
+        return self.path is not None
+
+    def start(
+        self,
+        conversation: str,
+        model: str,
+        params: Mapping[str, Any],
+        prompt: str,
+        notebook: str | None = None,
+    ) -> int:
+        """A "streaming" row, committed before the request goes out; its id (0 when disabled)."""
+        if self.path is None:
+            return 0
+        row = (time.time(), os.getpid(), conversation, notebook, model, prompt)
+        with self._db() as db:
+            cursor = db.execute(
+                "INSERT INTO exchanges (created, pid, status, conversation, notebook, model, "
+                "prompt, params) VALUES (?, ?, 'streaming', ?, ?, ?, ?, ?)",
+                (*row, _json(scrub_params(params))),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish(self, row_id: int, reply: Reply) -> None:
+        if self.path is None:
+            return
+        usage = _json(asdict(reply.usage)) if reply.usage else None
+        cost = reply.cost.usd if reply.cost else None
+        with self._db() as db:
+            db.execute(
+                "UPDATE exchanges SET status = 'complete', finished = ?, reply = ?, reasoning = ?, "
+                "finish_reason = ?, usage = ?, cost_usd = ?, timings = ?, request_id = ?, "
+                "completion_id = ? WHERE id = ?",
+                (
+                    time.time(),
+                    reply.text,
+                    reply.reasoning,
+                    reply.finish_reason,
+                    usage,
+                    cost,
+                    _json(asdict(reply.timings)),
+                    reply.meta.request_id,
+                    reply.id,
+                    row_id,
+                ),
+            )
+
+    def fail(self, row_id: int, status: str, message: str, partial_text: str = "") -> None:
+        """Close a row as "error" or "interrupted", keeping what had streamed so far."""
+        if status not in ("error", "interrupted"):
+            raise ParameterError("status", status, "'error' or 'interrupted'")
+        if self.path is None:
+            return
+        with self._db() as db:
+            db.execute(
+                "UPDATE exchanges SET status = ?, finished = ?, error = ?, reply = ? WHERE id = ?",
+                (status, time.time(), message, partial_text, row_id),
+            )
+
+    def search(self, query: str = "", limit: int = 20) -> list[LogEntry]:
+        """Newest first; ``query`` is a case-insensitive substring of the prompt or the reply."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ParameterError("limit", limit, "a whole number of entries, 0 or more")
+        if not query:
+            return self._select("ORDER BY id DESC LIMIT ?", (limit,))
+        # A Python function gives real Unicode case folding; LIKE folds ASCII letters only.
+        needle = query.casefold()
+        where = "WHERE vj_contains(prompt, ?) OR vj_contains(reply, ?) ORDER BY id DESC LIMIT ?"
+        return self._select(where, (needle, needle, limit))
+
+    def entries(self) -> list[LogEntry]:
+        """Every entry, oldest first."""
+        return self._select("ORDER BY id", ())
+
+    def get(self, row_id: int) -> LogEntry | None:
+        found = self._select("WHERE id = ?", (row_id,))
+        return found[0] if found else None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __repr__(self) -> str:
+        return f"ExchangeLog({str(self.path)!r})" if self.path else "ExchangeLog.disabled()"
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _select(self, tail: str, args: tuple[Any, ...]) -> list[LogEntry]:
+        # Reading never creates the file: a log that was never written is simply empty.
+        if self.path is None or (self._conn is None and not self.path.exists()):
+            return []
+        with self._db() as db:
+            rows = db.execute(f"SELECT * FROM exchanges {tail}", args).fetchall()
+        return [_entry(row) for row in rows]
+
+    @contextmanager
+    def _db(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._connect()
+            except (sqlite3.Error, OSError) as exc:
+                raise self._problem(exc) from None
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._conn is None:
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Autocommit (isolation_level=None): every statement is durable when it returns,
+            # which is what lets a killed kernel leave its "streaming" row behind.
+            conn = sqlite3.connect(
+                self.path,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute(_SCHEMA)
+                conn.create_function("vj_contains", 2, _contains, deterministic=True)
+                conn.row_factory = sqlite3.Row
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    def _problem(self, exc: BaseException) -> ConfigError:
+        return ConfigError(
+            f"The exchange log {self.path} cannot be used ({exc}). Move or delete that file, "
+            f"point {ENV_VAR} at another file, or turn the log off with {ENV_VAR}=off "
+            "(or ExchangeLog.disabled())."
+        )
+
+
+def _contains(haystack: str | None, needle: str) -> bool:
+    return haystack is not None and needle in haystack.casefold()
+
+
+def _loads(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:  # a hand-edited row should not make the whole log unreadable
+        return None
+
+
+def _known(cls: type[Any], data: Any) -> Any:
+    """``cls(**data)`` with only the fields ``cls`` has (rows may come from other versions)."""
+    if not isinstance(data, dict):
+        return None
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _entry(row: sqlite3.Row) -> LogEntry:
+    status = row["status"]
+    if status == "streaming" and not _alive(row["pid"]):
+        status = "interrupted"
+    plain = ("id", "created", "finished", "pid", "conversation", "notebook", "model", "prompt")
+    text = ("reply", "reasoning", "finish_reason", "cost_usd", "request_id", "completion_id")
+    return LogEntry(
+        status=status,
+        params=_loads(row["params"]) or {},
+        usage=_known(Usage, _loads(row["usage"])),
+        timings=_known(Timings, _loads(row["timings"])),
+        error=row["error"],
+        **{name: row[name] for name in (*plain, *text)},
+    )
