@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from spec_validator import validate_request
 
+from tests.spec_validator import validate_request
 from venice_jupyter import messages as m
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.params import ChatParams, build_body

@@ -7,8 +7,8 @@ import math
 from typing import Any
 
 import pytest
-from spec_validator import request_schema, validate_request
 
+from tests.spec_validator import request_schema, validate_request
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.params import (
     ChatParams,

@@ -1,5 +1,33 @@
-"""venice-jupyter: the Venice.ai chat completions API in Jupyter."""
+"""venice-jupyter: the Venice.ai chat completions API in Jupyter.
+
+``%load_ext venice_jupyter`` registers ``%%venice`` / ``%venice``. Heavy modules (httpx,
+markdown-it, the offline model) load on first use, so loading the extension is quick.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 from venice_jupyter._version import __version__
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+
+_STATE: Any = None
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    global _STATE
+    from venice_jupyter.magics import VeniceMagics
+    from venice_jupyter.state import VeniceSettings, VeniceState
+
+    settings = VeniceSettings(parent=ipython)
+    ipython.configurables.append(settings)  # lets %config VeniceSettings.… reach it
+    _STATE = VeniceState(settings)
+    ipython.register_magics(VeniceMagics(ipython, _STATE))
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    global _STATE
+    if _STATE is not None:
+        _STATE.close()
+        _STATE = None

@@ -113,6 +113,9 @@ class ConversationStore:
         self._items[name] = Conversation(name)
         return self._items[name]
 
+    def put(self, conversation: Conversation) -> None:
+        self._items[conversation.name] = conversation
+
     def __iter__(self) -> Iterator[Conversation]:
         return iter(self._items.values())
 

@@ -1,0 +1,29 @@
+"""Shared fixtures: the offline Venice server on loopback, and bodies checked against the spec."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.spec_validator import validate_request
+from venice_jupyter.offline import OfflineServer
+
+TEST_KEY = "vk-TEST-KEY-must-never-leak-7f3a9c"
+
+
+@pytest.fixture(scope="session")
+def venice_server() -> Iterator[OfflineServer]:
+    """One server for the client tests; every body it received must validate against the spec."""
+    server = OfflineServer().start()
+    yield server
+    server.stop()
+    for body in server.requests:
+        validate_request(body)
+
+
+@pytest.fixture
+def server(venice_server: OfflineServer) -> Iterator[OfflineServer]:
+    venice_server.clear_faults()
+    yield venice_server
+    venice_server.clear_faults()

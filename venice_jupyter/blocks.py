@@ -1,0 +1,374 @@
+"""The hardened Markdown engine behind :mod:`venice_jupyter.render`.
+
+Model output is untrusted, so all of its HTML is made here: markdown-it's ``"js-default"``
+preset with raw HTML off, plus a renderer that escapes every text and attribute itself::
+
+    make_markdown()  markdown-it + math rules + link policy + size guard
+    SafeRenderer     a dispatch table, one method per token type; subclass it to change one
+
+Policy, and why:
+
+* Links: only absolute ``http(s)://`` and ``mailto:`` URLs become links, checked after
+  markdown-it has decoded entities and percent-encoded controls, so ``&#106;avascript:``,
+  ``JAVASCRIPT:``, ``data:``, ``vbscript:`` and relative URLs (which would hit the Jupyter
+  server) stay Markdown text. Links open a new tab with ``rel="noopener noreferrer nofollow"``.
+* Images never load (a remote image tells a third party the answer was read; a ``data:`` image
+  can be megabytes): ``![alt](https://…)`` becomes a link whose text is the alt text.
+* Bidi embedding/override/isolate controls (Trojan Source) show as U+FFFD everywhere, code
+  included; in autolink text zero-width characters do too, so a URL can't pose as another.
+* Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) is its own token, so Markdown never
+  touches ``_``, ``*`` or ``\\`` inside it; it is emitted verbatim (escaped) in an element
+  marked ``mathjax_process`` while the wrapper is ``mathjax_ignore``, so MathJax typesets
+  nothing else. Math using a command that makes links or styles, loads code or defines macros
+  is shown as code instead. An unmatched ``$`` is plain text: a closer is only looked for in
+  the same paragraph and within ``MAX_MATH_CHARS``.
+* Code is highlighted by pygments into CSS classes styled by ``render.STYLE_CSS`` with JupyterLab's
+  own editor colour variables (right in light and dark themes); the ``<code>`` text is the
+  source itself, so a front end can copy ``textContent``; unknown languages are plain text.
+* Cost: markdown-it-py is linear but slow on markup-dense text (~60 µs per ``[``), so a
+  paragraph over ``MAX_INLINE_CHARS`` is shown as plain text; nesting deeper than
+  ``MAX_NESTING`` is dropped by markdown-it's own guard, which also bounds recursion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from markdown_it.parser_block import ParserBlock
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_block import StateBlock, table
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+__all__ = [
+    "MAX_INLINE_CHARS",
+    "MAX_NESTING",
+    "SafeRenderer",
+    "escape_text",
+    "is_safe_url",
+    "make_markdown",
+    "render_code",
+]
+
+MAX_NESTING = 40  # markdown-it levels (a list level is two); deeper content is dropped
+MAX_INLINE_CHARS = 10_000  # a longer paragraph or cell is shown as plain text
+MAX_DOC_INLINE_CHARS = 200_000  # past this much inline text a document's paragraphs are plain
+MAX_DOC_BRACKETS = 2_000  # likewise past this many "[" (markdown-it-py: up to ~100 µs each)
+MAX_TABLE_COLUMNS = 64  # a wider header row stays a paragraph (a table is a token per cell)
+MAX_MATH_CHARS = 5_000  # how far an inline math opener looks for its closer
+MAX_MATH_LINES = 100  # how far a display-math opener line looks for its closer
+MAX_HIGHLIGHT_CHARS = 100_000  # pygments' regexes are not all linear; bigger code stays plain
+
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_INVISIBLES = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
+_TEXT_TABLE = str.maketrans({**_ESCAPES, **dict.fromkeys(_BIDI_CONTROLS, "\ufffd")})
+_URL_TEXT_TABLE = str.maketrans(
+    {**_ESCAPES, **dict.fromkeys(_BIDI_CONTROLS + _INVISIBLES, "\ufffd")}
+)
+_SHOWN_CODE_TABLE = str.maketrans(dict.fromkeys(_BIDI_CONTROLS, "\ufffd"))
+
+
+def escape_text(text: str) -> str:
+    """Escape text for HTML content or a quoted attribute; bidi controls become U+FFFD."""
+    return text.translate(_TEXT_TABLE)
+
+
+# Matched against markdown-it's normalised URL, where entities are decoded and controls,
+# spaces and non-ASCII are percent-encoded; the control check is for hand-made tokens.
+_SAFE_URL = re.compile(r"(?:https?://[^/?#\\]|mailto:)", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def is_safe_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host, or a mailto: URL; nothing else."""
+    return _SAFE_URL.match(url) is not None and _CONTROL.search(url) is None
+
+
+class _SafeMarkdownIt(MarkdownIt):
+    def validateLink(self, url: str) -> bool:
+        # Called by the link, image, autolink and reference rules; a refusal leaves the text.
+        return is_safe_url(url)
+
+
+# --- math -------------------------------------------------------------------------------
+
+_MATH_PAIRS = {"$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+# Pandoc's rule, which keeps "costs $5 and $10" as text: a closing $ follows a non-space
+# character that is not a backslash, and is not followed by a digit.
+_DOLLAR_CLOSE = re.compile(r"(?<=[^\s\\])\$(?!\d)")
+# Commands that make links, classes or styles, load code, or define page-wide macros.
+_UNSAFE_TEX = re.compile(
+    r"\\(?:href|url|class|cssId|style|data|html|require|bbox|unicode|mmlToken|[gex]?def|let"
+    r"|(?:re)?newcommand|(?:re)?newenvironment|DeclareMathOperator|Newextarrow|csname)(?![A-Za-z])"
+)
+
+
+def _math_inline(state: StateInline, silent: bool) -> bool:
+    src, start, limit = state.src, state.pos, state.posMax
+    window = min(limit, start + MAX_MATH_CHARS)
+    opener = src[start : min(start + 2, limit)]
+    if opener in _MATH_PAIRS:
+        found = src.find(_MATH_PAIRS[opener], start + 2, window)
+        if found <= start + 2:  # none, or empty math
+            return False
+        end = found + 2
+    elif opener[:1] == "$" and len(opener) == 2 and not opener[1].isspace():
+        match = _DOLLAR_CLOSE.search(src, start + 2, window)
+        if match is None:
+            return False
+        end = match.end()
+    else:
+        return False
+    if not silent:
+        token = state.push("math_inline", "", 0)
+        token.content = src[start:end]
+        token.markup = opener
+    state.pos = end
+    return True
+
+
+def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    # A block of its own so lines inside display math ("-x & 1 \\") never become list items.
+    if state.is_code_block(start_line):
+        return False
+    first = state.src[
+        state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]
+    ]
+    opener = first[:2]
+    if opener not in ("$$", "\\["):
+        return False
+    closer = _MATH_PAIRS[opener]
+    rest = first[2:].rstrip()
+    if closer in rest and not rest.endswith(closer):
+        return False  # "$$a$$ and more": inline math in a paragraph
+    # Lines an earlier opener already scanned in vain hold no closer: skipping them keeps
+    # a run of unclosed openers linear.
+    memo = f"venice_math_block:{closer}:{state.blkIndent}"
+    scanned_from, scanned_to = state.env.get(memo, (-1, -1))
+    if scanned_from <= start_line < scanned_to:
+        return False
+    line = start_line
+    while not rest.endswith(closer):
+        line += 1
+        if (
+            line >= end_line
+            or line - start_line > MAX_MATH_LINES
+            or state.isEmpty(line)
+            or state.sCount[line] < state.blkIndent
+        ):
+            state.env[memo] = (start_line, line)
+            return False  # unclosed: the lines stay Markdown
+        rest = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
+    if not silent:
+        token = state.push("math_block", "div", 0)
+        token.block = True
+        token.content = state.getLines(start_line, line + 1, state.blkIndent, False)
+        token.markup = opener
+        token.map = [start_line, line + 1]
+    state.line = line + 1
+    return True
+
+
+def _math_html(tex: str, *, display: bool) -> str:
+    if _UNSAFE_TEX.search(tex):
+        # MathJax skips <code> and <pre>: the source is shown, never typeset.
+        tag = "pre" if display else "code"
+        return f'<{tag} class="venice-tex">{escape_text(tex)}</{tag}>'
+    tag, kind = ("div", "venice-math venice-math-display") if display else ("span", "venice-math")
+    return f'<{tag} class="{kind} mathjax_process tex2jax_process">{escape_text(tex)}</{tag}>'
+
+
+def _guard_inline_cost(state: StateCore) -> None:
+    # Runs before the inline parser, which is linear but slow on markup-dense text: a paragraph
+    # past a budget skips it and renders as plain text, so no answer takes seconds.
+    chars = brackets = 0
+    for token in state.tokens:
+        if token.type == "inline":
+            chars += len(token.content)
+            brackets += token.content.count("[")
+            if (
+                len(token.content) > MAX_INLINE_CHARS
+                or chars > MAX_DOC_INLINE_CHARS
+                or brackets > MAX_DOC_BRACKETS
+            ):
+                token.type = "venice_plain"
+
+
+def _table(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    columns = state.src.count("|", state.bMarks[start_line], state.eMarks[start_line])
+    return columns <= MAX_TABLE_COLUMNS and table(state, start_line, end_line, silent)
+
+
+class _NestingGuard(ParserBlock):
+    """markdown-it skips to the end of the document when blocks nest past maxNesting, dropping
+    the rest of the answer; this keeps the too-deep container's own lines, as plain text."""
+
+    def tokenize(self, state: StateBlock, startLine: int, endLine: int) -> None:
+        if state.level < state.md.options.maxNesting:
+            super().tokenize(state, startLine, endLine)
+            return
+        line = startLine
+        while line < endLine and (state.isEmpty(line) or state.sCount[line] >= state.blkIndent):
+            line += 1
+        end = line
+        while end > startLine and state.isEmpty(end - 1):
+            end -= 1
+        if end > startLine:
+            token = state.push("venice_plain", "", 0)
+            token.content = state.getLines(startLine, end, state.blkIndent, False)
+            token.map = [startLine, end]
+        state.line = line
+
+
+# --- code -------------------------------------------------------------------------------
+
+_LANG = re.compile(r"[A-Za-z0-9_+#.\-]{1,40}")
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    try:
+        # stripnl/ensurenl off: the highlighted text must stay exactly the source.
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def render_code(code: str, lang: str = "", *, cont: bool = False) -> str:
+    """A ``<pre>`` of code; ``cont`` marks a later piece of a block split while streaming."""
+    lang = lang if _LANG.fullmatch(lang) else ""
+    shown = code.translate(_SHOWN_CODE_TABLE)
+    lexer = _lexer(lang.lower()) if lang and len(shown) <= MAX_HIGHLIGHT_CHARS else None
+    body = ""
+    if lexer is not None:
+        try:
+            body = highlight(shown, lexer, _FORMATTER)
+        except Exception:  # a lexer bug must not cost the user the answer: fall back to plain
+            body = ""
+    body = body or escape_text(shown)
+    classes = "venice-code venice-code-cont" if cont else "venice-code"
+    data_lang = f' data-lang="{escape_text(lang)}"' if lang else ""
+    return f'<pre class="{classes}"{data_lang}><code>{body}</code></pre>\n'
+
+
+# --- renderer ---------------------------------------------------------------------------
+
+
+def _anchor(href: object, title: object, css_class: str = "") -> str:
+    attrs = f' class="{css_class}"' if css_class else ""
+    if isinstance(href, str) and is_safe_url(href):
+        attrs += f' href="{escape_text(href)}" rel="noopener noreferrer nofollow" target="_blank"'
+    if title:
+        attrs += f' title="{escape_text(str(title))}"'
+    return f"<a{attrs}>"  # without a safe href it is inert, kept so link_close stays balanced
+
+
+def _inside_link(tokens: Sequence[Token], idx: int) -> bool:
+    for token in reversed(tokens[:idx]):
+        if token.type in ("link_open", "link_close"):
+            return token.type == "link_open"
+    return False
+
+
+class SafeRenderer(RendererHTML):
+    """markdown-it's HTML renderer, with this module's escaping and policies per token type."""
+
+    @staticmethod
+    def renderAttrs(token: Token) -> str:
+        return "".join(
+            f' {escape_text(key)}="{escape_text(str(value))}"' for key, value in token.attrItems()
+        )
+
+    def text(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        opener = tokens[idx - 1] if idx else None
+        if opener is not None and opener.type == "link_open" and opener.info == "auto":
+            return tokens[idx].content.translate(_URL_TEXT_TABLE)
+        return escape_text(tokens[idx].content)
+
+    def html_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return escape_text(tokens[idx].content)  # unreachable with html off; kept as a backstop
+
+    def html_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return escape_text(tokens[idx].content)
+
+    def link_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return _anchor(tokens[idx].attrGet("href"), tokens[idx].attrGet("title"))
+
+    def image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        alt = escape_text(self.renderInlineAsText(token.children, options, env) or "image")
+        src = token.attrGet("src")
+        if _inside_link(tokens, idx) or not (isinstance(src, str) and is_safe_url(src)):
+            return f'<span class="venice-image">{alt}</span>'
+        return _anchor(src, token.attrGet("title"), "venice-image") + alt + "</a>"
+
+    def code_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return f"<code>{escape_text(tokens[idx].content)}</code>"
+
+    def code_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return render_code(tokens[idx].content)
+
+    def fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        token = tokens[idx]
+        words = unescapeAll(token.info).split(maxsplit=1)
+        return render_code(
+            token.content, words[0] if words else "", cont=bool(token.meta.get("venice_cont"))
+        )
+
+    def math_inline(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return _math_html(tokens[idx].content, display=False)
+
+    def math_block(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return _math_html(tokens[idx].content, display=True) + "\n"
+
+    def venice_plain(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
+    ) -> str:
+        return escape_text(tokens[idx].content)
+
+
+def make_markdown(renderer_cls: type[SafeRenderer] = SafeRenderer) -> MarkdownIt:
+    """A markdown-it parser with this module's rules; pass a SafeRenderer subclass to extend it."""
+    options = {"html": False, "linkify": False, "typographer": False, "maxNesting": MAX_NESTING}
+    md = _SafeMarkdownIt("js-default", options, renderer_cls=renderer_cls)
+    guard = _NestingGuard()
+    guard.ruler = md.block.ruler
+    md.block = guard
+    md.block.ruler.at("table", _table)
+    md.enable(["table", "strikethrough"])  # GFM, built in; explicit so a preset change shows
+    md.inline.ruler.before("escape", "math_inline", _math_inline)  # before "\(" loses its "\"
+    md.block.ruler.before(
+        "fence",
+        "math_block",
+        _math_block,
+        {"alt": ["paragraph", "reference", "blockquote", "list"]},
+    )
+    md.core.ruler.before("inline", "venice_guard", _guard_inline_cost)
+    return md

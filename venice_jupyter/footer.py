@@ -1,0 +1,115 @@
+"""The line under an answer: model, tokens, timing, cost, Venice's warnings, citations.
+
+Everything here comes from the server, so every value is escaped and links are http(s) only.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from venice_jupyter.reply import Reply
+
+__all__ = ["LOW_BALANCE_USD", "citations_html", "footer_html", "footer_text", "summary"]
+
+LOW_BALANCE_USD = 1.0
+
+
+def _fmt_cost(usd: float) -> str:
+    return f"${usd:.6f}".rstrip("0").rstrip(".") if usd < 0.01 else f"${usd:.4f}"
+
+
+def summary(reply: Reply) -> dict[str, Any]:
+    """The numbers a footer, a compare column and the saved metadata show."""
+    usage = reply.usage
+    out: dict[str, Any] = {
+        "model": reply.model or reply.meta.model_id,
+        "prompt_tokens": usage.prompt_tokens if usage else None,
+        "completion_tokens": usage.completion_tokens if usage else None,
+        "reasoning_tokens": usage.reasoning_tokens if usage else None,
+        "cached_tokens": usage.cached_tokens if usage else None,
+        "ttft_s": reply.timings.ttft,
+        "total_s": reply.timings.total,
+        "tokens_per_s": reply.tokens_per_second,
+        "cost_usd": reply.cost.usd if reply.cost else None,
+        "cost_estimated": reply.cost.estimated if reply.cost else None,
+        "finish_reason": reply.finish_reason,
+        "request_id": reply.meta.request_id,
+    }
+    return out
+
+
+def warnings(reply: Reply) -> list[str]:
+    out = []
+    meta = reply.meta
+    if meta.deprecation_warning:
+        when = f" (removal date {meta.deprecation_date})" if meta.deprecation_date else ""
+        out.append(f"Deprecated model: {meta.deprecation_warning}{when}")
+    if meta.balance_usd is not None and meta.balance_usd < LOW_BALANCE_USD:
+        out.append(f"Low balance: ${meta.balance_usd:.2f} left")
+    if reply.finish_reason == "length":
+        out.append("Stopped at the token limit (raise --max-completion-tokens)")
+    if reply.finish_reason == "content_filter":
+        out.append("The provider filtered this answer")
+    return out
+
+
+def _parts(reply: Reply) -> list[str]:
+    s = summary(reply)
+    parts = [str(s["model"] or "?")]
+    if s["completion_tokens"] is not None:
+        tokens = f"{s['prompt_tokens']}→{s['completion_tokens']} tokens"
+        if s["reasoning_tokens"]:
+            tokens += f" ({s['reasoning_tokens']} reasoning)"
+        parts.append(tokens)
+    if s["ttft_s"] is not None:
+        parts.append(f"TTFT {s['ttft_s'] * 1000:.0f} ms")
+    if s["tokens_per_s"]:
+        parts.append(f"{s['tokens_per_s']:.0f} tok/s")
+    if s["cost_usd"] is not None:
+        parts.append(("≈" if s["cost_estimated"] else "") + _fmt_cost(s["cost_usd"]))
+    return parts
+
+
+def footer_text(reply: Reply) -> str:
+    return " · ".join(_parts(reply) + warnings(reply))
+
+
+def _safe_url(url: str) -> str | None:
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in ("http", "https") else None
+
+
+def citations_html(reply: Reply) -> str:
+    if not reply.citations:
+        return ""
+    items = []
+    for c in reply.citations:
+        url = _safe_url(c.url)
+        title = escape(c.title or c.url)
+        if url:
+            link = (
+                f'<a href="{escape(url, quote=True)}" target="_blank" '
+                f'rel="noopener noreferrer nofollow">{title}</a>'
+            )
+        else:
+            link = title
+        items.append(f"<li>{link}</li>")
+    return f'<ol class="venice-citations">{"".join(items)}</ol>'
+
+
+def footer_html(reply: Reply) -> str:
+    text = " · ".join(escape(p) for p in _parts(reply))
+    warn = "".join(
+        f'<div class="venice-warning" style="color:#b45309">⚠ {escape(w)}</div>'
+        for w in warnings(reply)
+    )
+    return (
+        f"{citations_html(reply)}"
+        '<div class="venice-footer" style="font-size:0.8em;opacity:0.7;margin-top:0.4em">'
+        f"{text}</div>{warn}"
+    )

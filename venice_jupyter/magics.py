@@ -1,0 +1,73 @@
+"""``%%venice`` and ``%venice``: translate a cell into a request and a reply into output.
+
+Everything else (validation, sending, streaming, recording) happens on the shared session
+path; the line magic's subcommands live in ``commands``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from venice_jupyter import magic_args
+from venice_jupyter.errors import ParameterError, StreamCancelled, VeniceError
+from venice_jupyter.state import VeniceState
+
+__all__ = ["VeniceMagics"]
+
+
+@magics_class
+class VeniceMagics(Magics):  # type: ignore[misc]
+    def __init__(self, shell: Any, state: VeniceState) -> None:
+        super().__init__(shell)
+        self.state = state
+
+    @magic_args.decorate
+    @line_cell_magic
+    def venice(self, line: str, cell: str | None = None) -> Any:
+        """Chat with Venice models from a notebook.
+
+        %%venice [options]      the cell is the message; the reply streams as Markdown.
+        %venice COMMAND         models, use, set, show, key, history, conversations, reset,
+                                undo, retry, keep, fork, export, import, log, offline,
+                                online, usage, panel (`%venice help` lists them).
+        """
+        try:
+            if cell is None:
+                from venice_jupyter.commands import run_command
+
+                return run_command(self.state, self.shell, line)
+            return self._cell(line, cell)
+        except StreamCancelled as err:
+            raise UsageError(err.message) from None
+        except VeniceError as err:
+            raise UsageError(err.message) from None
+
+    def _cell(self, line: str, cell: str) -> Any:
+        from venice_jupyter.cell import CellRequest
+
+        opts = magic_args.parse_cell_line(self.venice, line)
+        request = CellRequest(self.state, self.shell, opts, cell)
+        prepared = request.prepare()
+        if opts.dry_run:
+            return request.show_dry_run(prepared)
+        if opts.compare or opts.samples:
+            raise ParameterError(
+                "--compare", ",".join(opts.compare), "a feature of the compare view (not yet here)"
+            )
+        reply = request.send(prepared)
+        if opts.out:
+            self.shell.user_ns[opts.out] = reply  # type: ignore[union-attr]
+        if opts.json_schema or opts.format == "json":
+            try:
+                return json.loads(reply.text)
+            except ValueError as exc:
+                raise ParameterError(
+                    "--format json", reply.text[:80], "a reply that is JSON", hint=str(exc)
+                ) from None
+        if opts.format == "code":
+            request.insert_code(reply)
+        return None

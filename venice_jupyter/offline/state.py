@@ -1,0 +1,82 @@
+"""What the offline server's request handlers share: settings, queues, records, open sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from venice_jupyter.offline.accounting import Accounting
+from venice_jupyter.offline.faults import FaultQueue
+from venice_jupyter.offline.ngram import NGramModel, get_model
+from venice_jupyter.offline.topic import TopicIndex
+
+__all__ = ["ServerState"]
+
+
+@dataclass
+class ServerState:
+    api_key: str | None = None
+    accounting: Accounting = field(default_factory=Accounting)
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _sockets: set[socket.socket] = field(default_factory=set)
+    _resets: set[socket.socket] = field(default_factory=set)
+    _topics: TopicIndex | None = None
+
+    @property
+    def model(self) -> NGramModel:
+        return get_model()
+
+    @property
+    def topics(self) -> TopicIndex:
+        if self._topics is None:
+            with self._lock:
+                if self._topics is None:
+                    self._topics = TopicIndex(get_model())
+        return self._topics
+
+    def record(self, body: Any) -> None:
+        with self._lock:
+            self.requests.append(copy.deepcopy(body))
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.requests)
+
+    def clear_records(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+    def untrack(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+
+    def mark_reset(self, sock: socket.socket) -> None:
+        """Close this connection with an RST instead of a FIN (the ``reset`` fault)."""
+        with self._lock:
+            self._resets.add(sock)
+
+    def take_reset(self, sock: socket.socket) -> bool:
+        with self._lock:
+            if sock in self._resets:
+                self._resets.discard(sock)
+                return True
+            return False
+
+    def close_all(self) -> None:
+        """Wake every handler blocked on a socket (keep-alive reads, slow clients)."""
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,291 @@
+"""Markdown to safe HTML for the cell output, whole or while it streams.
+
+    render_markdown(text)  the canonical HTML of a complete answer, wrapped by wrap_html()
+    StreamingMarkdown      feed(delta) as the answer arrives; take_finished() hands out each
+                           finished block's HTML once; tail_html() renders only the rest;
+                           full_html() is render_markdown() of everything, for the end
+    wrap_html(body)        the wrapper: a scoped <style> and a MathJax-ignore container
+    escape_text(text)      HTML-escape text the same way the renderer does
+
+What is safe and why is in :mod:`venice_jupyter.blocks`, which makes all the HTML.
+
+Streaming. Only complete lines (up to the last newline) decide what is finished, using the
+level-0 tokens markdown-it produces and their ``map`` line ranges. Every top-level block but the
+last is finished once the last one starts after a blank line (so a list that continues after a
+blank line, a setext underline, a lazy continuation line and an indented continuation are never
+cut) or is a fence or a table, whose first line ends whatever came before for good. The
+unfinished part is all that is parsed again, so a feed costs what the tail costs, not the answer.
+
+Two blocks can grow without bound, so a top-level fence still open, or a table, is split once it
+holds ``chunk_lines`` complete lines: those are emitted as a finished piece (a ``<pre>`` with the
+same language, or a table of those rows) and the tail restarts from a replay of the fence's
+opening line or the table's header and delimiter rows, rendered as a continuation (class
+``venice-code-cont``, no repeated header). Highlighting restarts at each piece.
+
+``full_html()`` is the canonical rendering: it fixes what pieces can't know, i.e. highlighting
+state across a split, column widths across a split table, and links to reference definitions that
+come later in the answer (definitions that come earlier are carried forward).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments.token import (
+    STANDARD_TYPES,
+    Comment,
+    Error,
+    Generic,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    _TokenType,
+)
+
+from venice_jupyter.blocks import escape_text, make_markdown
+
+__all__ = [
+    "CHUNK_LINES",
+    "STYLE_CSS",
+    "StreamingMarkdown",
+    "escape_text",
+    "render_markdown",
+    "wrap_html",
+]
+
+CHUNK_LINES = 20  # an open fence or a table is split into pieces of this many lines
+
+_MD = make_markdown()
+_NEWLINES = re.compile(r"\r\n?")
+# Blocks whose first line ends the previous block for good: they interrupt a paragraph, and
+# nothing after them can join them to what came before.
+_HARD_STARTS = ("fence", "table_open")
+
+
+def _editor_colour(name: str, fallback: str) -> str:
+    return f"color:var(--jp-mirror-editor-{name}-color,{fallback})"
+
+
+# JupyterLab's CodeMirror variables change with the theme; the fallbacks are its light values.
+_TOKEN_CSS: dict[_TokenType, str] = {
+    Keyword: _editor_colour("keyword", "#008000") + ";font-weight:bold",
+    Keyword.Type: _editor_colour("variable-3", "#085"),
+    Name.Builtin: _editor_colour("builtin", "#008000"),
+    Name.Function: _editor_colour("def", "#00f"),
+    Name.Class: _editor_colour("def", "#00f") + ";font-weight:bold",
+    Name.Decorator: _editor_colour("meta", "#a2f"),
+    Name.Tag: _editor_colour("tag", "#170"),
+    Name.Attribute: _editor_colour("attribute", "#00c"),
+    Name.Variable: _editor_colour("variable-2", "#05a"),
+    Name.Constant: _editor_colour("atom", "#88f"),
+    String: _editor_colour("string", "#ba2121"),
+    String.Escape: _editor_colour("string-2", "#708"),
+    Number: _editor_colour("number", "#080"),
+    Operator: _editor_colour("operator", "#a2f"),
+    Operator.Word: _editor_colour("keyword", "#008000") + ";font-weight:bold",
+    Punctuation: _editor_colour("punctuation", "#05a"),
+    Comment: _editor_colour("comment", "#408080") + ";font-style:italic",
+    Comment.Preproc: _editor_colour("meta", "#a2f"),
+    Generic.Heading: _editor_colour("header", "#00f") + ";font-weight:bold",
+    Generic.Subheading: _editor_colour("header", "#00f"),
+    Generic.Deleted: _editor_colour("error", "#f00"),
+    Generic.Inserted: _editor_colour("quote", "#090"),
+    Generic.Emph: "font-style:italic",
+    Generic.Strong: "font-weight:bold",
+    Error: _editor_colour("error", "#f00"),
+}
+
+
+def _token_css() -> str:
+    # pygments emits only the most specific class ("kn", not "k"), so every standard class
+    # gets the rule of its nearest styled ancestor; selectors sharing a rule are grouped.
+    groups: dict[str, list[str]] = {}
+    for ttype, short in STANDARD_TYPES.items():
+        styled: _TokenType | None = ttype
+        while styled is not None and styled not in _TOKEN_CSS:
+            styled = styled.parent
+        if short and styled is not None:
+            groups.setdefault(_TOKEN_CSS[styled], []).append(f".venice-code .{short}")
+    return "".join(",".join(sel) + "{" + rule + "}" for rule, sel in groups.items())
+
+
+STYLE_CSS = (
+    ".venice-md .venice-code{background:var(--jp-cell-editor-background,#f7f7f7);"
+    "color:var(--jp-content-font-color1,inherit);padding:6px 8px;margin:0 0 1em;"
+    "border-radius:3px;overflow-x:auto;font-family:var(--jp-code-font-family,monospace);"
+    "font-size:var(--jp-code-font-size,13px);line-height:var(--jp-code-line-height,1.3)}"
+    ".venice-md .venice-code:has(+ .venice-code-cont){margin-bottom:0;border-bottom-left-radius:0;"
+    "border-bottom-right-radius:0;padding-bottom:0}"
+    ".venice-md .venice-code-cont{border-top-left-radius:0;border-top-right-radius:0;padding-top:0}"
+    ".venice-md .venice-math-display{overflow-x:auto}" + _token_css()
+)
+
+
+def wrap_html(body: str, *, style: bool = True) -> str:
+    """The output container for rendered blocks; ``style=False`` leaves out the ``<style>``."""
+    css = f"<style>{STYLE_CSS}</style>" if style else ""
+    # MathJax typesets only inside elements marked mathjax_process (the math spans).
+    return (
+        f'<div class="venice-md">{css}'
+        f'<div class="venice-md-body mathjax_ignore tex2jax_ignore">{body}</div></div>'
+    )
+
+
+def render_markdown(text: str, *, md: MarkdownIt | None = None) -> str:
+    """The safe HTML of a complete Markdown text, wrapped by :func:`wrap_html`."""
+    return wrap_html((md or _MD).render(text))
+
+
+class _Block(NamedTuple):
+    start: int  # token slice [start, stop)
+    stop: int
+    first_line: int  # source lines [first_line, end_line)
+    end_line: int
+
+
+def _top_level(tokens: Sequence[Token]) -> list[_Block]:
+    blocks: list[_Block] = []
+    start = 0
+    for i, token in enumerate(tokens):
+        if token.level == 0 and token.nesting <= 0:  # a level-0 leaf or closing token
+            lines = tokens[start].map or [0, 0]
+            blocks.append(_Block(start, i + 1, lines[0], lines[1]))
+            start = i + 1
+    return blocks
+
+
+def _line_offset(text: str, line: int) -> int:
+    pos = 0
+    for _ in range(line):
+        pos = text.index("\n", pos) + 1
+    return pos
+
+
+def _without_thead(tokens: Sequence[Token]) -> list[Token]:
+    kept: list[Token] = []
+    inside = False
+    for token in tokens:
+        inside = inside or token.type == "thead_open"
+        if not inside:
+            kept.append(token)
+        inside = inside and token.type != "thead_close"
+    return kept
+
+
+class StreamingMarkdown:
+    """Incremental rendering of a streamed answer; see the module docstring for the contract."""
+
+    def __init__(self, *, md: MarkdownIt | None = None, chunk_lines: int = CHUNK_LINES) -> None:
+        self._md = md or _MD
+        self._chunk_lines = max(chunk_lines, 1)
+        self._parts: list[str] = []  # the whole normalised answer, for full_html()
+        self._tail = ""  # unfinished source; after a split it starts with a replayed prefix
+        self._pending: list[str] = []  # fed but not yet joined onto _tail
+        self._prefix = 0  # length of that replayed prefix; 0 when there is none
+        self._finished: list[str] = []
+        self._refs: dict[str, Any] = {}  # reference definitions from finished text
+        self._after_cr = False
+        self._tail_html: str | None = None
+
+    def feed(self, delta: str) -> None:
+        """Add the next piece of the answer."""
+        if not delta:
+            return
+        # Lines end at CR, LF or CRLF, as markdown-it sees them; a CRLF may be split across deltas.
+        text = delta[1:] if self._after_cr and delta[0] == "\n" else delta
+        self._after_cr = delta[-1] == "\r"
+        text = _NEWLINES.sub("\n", text).replace("\0", "\ufffd")
+        if not text:
+            return
+        self._parts.append(text)
+        self._pending.append(text)
+        self._tail_html = None
+        if "\n" in text:
+            self._advance()
+
+    def take_finished(self) -> list[str]:
+        """The HTML of blocks finished since the last call, in order, each handed out once."""
+        done, self._finished = self._finished, []
+        return done
+
+    def tail_html(self) -> str:
+        """The HTML of the unfinished rest only (the partial last line included)."""
+        if self._tail_html is None:
+            source = self._source()
+            if len(source) <= self._prefix:
+                self._tail_html = ""
+            else:
+                env: dict[str, Any] = {"references": dict(self._refs)}
+                tokens = self._md.parse(source, env)
+                blocks = _top_level(tokens)
+                self._tail_html = "".join(
+                    self._render(tokens, b, env, i) for i, b in enumerate(blocks)
+                )
+        return self._tail_html
+
+    def full_html(self) -> str:
+        """The canonical HTML of everything fed, as :func:`render_markdown` makes it."""
+        return render_markdown("".join(self._parts), md=self._md)
+
+    def _source(self) -> str:
+        if self._pending:
+            self._tail += "".join(self._pending)
+            self._pending.clear()
+        return self._tail
+
+    def _render(
+        self, tokens: Sequence[Token], block: _Block, env: dict[str, Any], index: int
+    ) -> str:
+        part = tokens[block.start : block.stop]
+        if index == 0 and self._prefix:  # the replayed block: a continuation of a split
+            head = part[0]
+            head.meta["venice_cont"] = True
+            if head.type == "fence" and not head.content:
+                return ""
+            if head.type == "table_open":
+                part = _without_thead(part)
+                if not any(t.type == "tbody_open" for t in part):
+                    return ""
+        return str(self._md.renderer.render(part, self._md.options, env))
+
+    def _advance(self) -> None:
+        source = self._source()
+        cut = source.rfind("\n") + 1
+        complete = source[:cut]
+        env: dict[str, Any] = {"references": dict(self._refs)}
+        tokens = self._md.parse(complete, env)
+        blocks = _top_level(tokens)
+        if not blocks:
+            return
+        lines = complete.split("\n")
+        last = blocks[-1]
+        done: list[str] = []
+        if len(blocks) > 1 and (
+            not lines[last.first_line - 1].strip(" \t") or tokens[last.start].type in _HARD_STARTS
+        ):
+            done = [self._render(tokens, b, env, i) for i, b in enumerate(blocks[:-1])]
+            self._tail = source[_line_offset(complete, last.first_line) :]
+            self._prefix = 0
+            self._refs = env["references"]
+        prefix = self._split_prefix(tokens[last.start], last, lines)
+        if prefix is not None:
+            done.append(self._render(tokens, last, env, len(blocks) - 1))
+            self._tail = prefix + source[cut:]
+            self._prefix = len(prefix)
+        self._finished.extend(html for html in done if html)
+
+    def _split_prefix(self, head: Token, block: _Block, lines: list[str]) -> str | None:
+        """The lines to replay if the last block is split now, or None to keep it whole."""
+        first, size = block.first_line, block.end_line - block.first_line
+        if head.type == "fence" and head.content.count("\n") == size - 1:  # no closing fence yet
+            return lines[first] + "\n" if size - 1 >= self._chunk_lines else None
+        if head.type == "table_open" and size - 2 >= self._chunk_lines:
+            return lines[first] + "\n" + lines[first + 1] + "\n"
+        return None
