@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.params import ChatParams, allowed, coerce
@@ -108,11 +108,12 @@ def _unknown_option_error(message: str) -> ParameterError:
 def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
     """Parse the magic line; raise ParameterError (nothing sent) on any bad option."""
     try:
-        shlex.split(line)
+        # POSIX splitting removes quotes (IPython's own splitter keeps them in values).
+        argv = shlex.split(line)
     except ValueError as exc:
         raise ParameterError("options", line, "balanced quotes", hint=str(exc)) from None
     try:
-        ns = parse_argstring(func, line)
+        ns = func.parser.parse_args(argv)  # type: ignore[attr-defined]
     except UsageError as exc:
         text = str(exc)
         if "unrecognized arguments" in text or "ambiguous option" in text:
@@ -148,3 +149,28 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         compare=compare,
         samples=ns.samples,
     )
+
+
+def to_magic_line(model: str | None, params: ChatParams, *, conversation: str | None = None) -> str:
+    """The ``%%venice`` line that reproduces these settings exactly ("Copy as cell")."""
+    import json
+
+    words = ["%%venice"]
+    if model:
+        words += ["-m", shlex.quote(model)]
+    if conversation:
+        words += ["-c", shlex.quote(conversation)]
+    for name, value in params.items():
+        p = PARAMS[name]
+        if not p.cli:
+            continue
+        if p.type == "bool":
+            text = "true" if value else "false"
+        elif p.type in ("str_list", "int_list"):
+            text = json.dumps(list(value))
+        elif p.type == "json":
+            text = json.dumps(value, separators=(",", ":"))
+        else:
+            text = repr(value) if isinstance(value, float) else str(value)
+        words += [_param_flags(name)[0], shlex.quote(text)]
+    return " ".join(words)
