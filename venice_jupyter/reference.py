@@ -1,7 +1,8 @@
 """The magic reference in Markdown, generated from the parameter table and the magic's options.
 
-``python -m venice_jupyter.reference`` prints it (``--update README.md`` rewrites it there); the README embeds it between markers and a
-test checks that the two agree, so the docs cannot drift from the code.
+``python -m venice_jupyter.reference`` prints it (``--update README.md`` rewrites it there).
+The README embeds it between markers and a test checks that the two agree, so the docs cannot
+drift from the code.
 """
 
 from __future__ import annotations

@@ -31,29 +31,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from pygments.token import (
-    STANDARD_TYPES,
-    Comment,
-    Error,
-    Generic,
-    Keyword,
-    Name,
-    Number,
-    Operator,
-    Punctuation,
-    String,
-    _TokenType,
-)
+from pygments import highlight
+from pygments import token as pt
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
-from venice_jupyter.blocks import escape_text, make_markdown
+from venice_jupyter.blocks import SafeRenderer, escape_text, make_markdown, show_controls
 
 __all__ = [
-    "CHUNK_LINES",
-    "STYLE_CSS",
+    "HighlightingRenderer",
     "StreamingMarkdown",
     "escape_text",
     "render_markdown",
@@ -62,7 +55,7 @@ __all__ = [
 
 CHUNK_LINES = 20  # an open fence or a table is split into pieces of this many lines
 
-_MD = make_markdown()
+MAX_HIGHLIGHT_CHARS = 100_000  # pygments' regexes are not all linear; bigger code stays plain
 _NEWLINES = re.compile(r"\r\n?")
 # Blocks whose first line ends the previous block for good: they interrupt a paragraph, and
 # nothing after them can join them to what came before.
@@ -74,32 +67,22 @@ def _editor_colour(name: str, fallback: str) -> str:
 
 
 # JupyterLab's CodeMirror variables change with the theme; the fallbacks are its light values.
-_TOKEN_CSS: dict[_TokenType, str] = {
-    Keyword: _editor_colour("keyword", "#008000") + ";font-weight:bold",
-    Keyword.Type: _editor_colour("variable-3", "#085"),
-    Name.Builtin: _editor_colour("builtin", "#008000"),
-    Name.Function: _editor_colour("def", "#00f"),
-    Name.Class: _editor_colour("def", "#00f") + ";font-weight:bold",
-    Name.Decorator: _editor_colour("meta", "#a2f"),
-    Name.Tag: _editor_colour("tag", "#170"),
-    Name.Attribute: _editor_colour("attribute", "#00c"),
-    Name.Variable: _editor_colour("variable-2", "#05a"),
-    Name.Constant: _editor_colour("atom", "#88f"),
-    String: _editor_colour("string", "#ba2121"),
-    String.Escape: _editor_colour("string-2", "#708"),
-    Number: _editor_colour("number", "#080"),
-    Operator: _editor_colour("operator", "#a2f"),
-    Operator.Word: _editor_colour("keyword", "#008000") + ";font-weight:bold",
-    Punctuation: _editor_colour("punctuation", "#05a"),
-    Comment: _editor_colour("comment", "#408080") + ";font-style:italic",
-    Comment.Preproc: _editor_colour("meta", "#a2f"),
-    Generic.Heading: _editor_colour("header", "#00f") + ";font-weight:bold",
-    Generic.Subheading: _editor_colour("header", "#00f"),
-    Generic.Deleted: _editor_colour("error", "#f00"),
-    Generic.Inserted: _editor_colour("quote", "#090"),
-    Generic.Emph: "font-style:italic",
-    Generic.Strong: "font-weight:bold",
-    Error: _editor_colour("error", "#f00"),
+_TOKEN_CSS: dict[pt._TokenType, str] = {
+    pt.Keyword: _editor_colour("keyword", "#008000") + ";font-weight:bold",
+    pt.Name.Builtin: _editor_colour("builtin", "#008000"),
+    pt.Name.Function: _editor_colour("def", "#00f"),
+    pt.Name.Class: _editor_colour("def", "#00f") + ";font-weight:bold",
+    pt.Name.Decorator: _editor_colour("meta", "#a2f"),
+    pt.Name.Tag: _editor_colour("tag", "#170"),
+    pt.Name.Attribute: _editor_colour("attribute", "#00c"),
+    pt.String: _editor_colour("string", "#ba2121"),
+    pt.Number: _editor_colour("number", "#080"),
+    pt.Operator: _editor_colour("operator", "#a2f"),
+    pt.Comment: _editor_colour("comment", "#408080") + ";font-style:italic",
+    pt.Generic.Heading: _editor_colour("header", "#00f") + ";font-weight:bold",
+    pt.Generic.Deleted: _editor_colour("error", "#f00"),
+    pt.Generic.Inserted: _editor_colour("quote", "#090"),
+    pt.Error: _editor_colour("error", "#f00"),
 }
 
 
@@ -107,8 +90,8 @@ def _token_css() -> str:
     # pygments emits only the most specific class ("kn", not "k"), so every standard class
     # gets the rule of its nearest styled ancestor; selectors sharing a rule are grouped.
     groups: dict[str, list[str]] = {}
-    for ttype, short in STANDARD_TYPES.items():
-        styled: _TokenType | None = ttype
+    for ttype, short in pt.STANDARD_TYPES.items():
+        styled: pt._TokenType | None = ttype
         while styled is not None and styled not in _TOKEN_CSS:
             styled = styled.parent
         if short and styled is not None:
@@ -126,6 +109,34 @@ STYLE_CSS = (
     ".venice-md .venice-code-cont{border-top-left-radius:0;border-top-right-radius:0;padding-top:0}"
     ".venice-md .venice-math-display{overflow-x:auto}" + _token_css()
 )
+
+
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@lru_cache(maxsize=64)
+def _lexer(lang: str) -> Lexer | None:
+    try:
+        # stripnl/ensurenl off: the highlighted text must stay exactly the source.
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+class HighlightingRenderer(SafeRenderer):
+    """SafeRenderer with code coloured by pygments, into the classes STYLE_CSS styles."""
+
+    def highlight(self, code: str, lang: str) -> str:
+        lexer = _lexer(lang.lower()) if lang and len(code) <= MAX_HIGHLIGHT_CHARS else None
+        if lexer is not None:
+            try:
+                return str(highlight(show_controls(code), lexer, _FORMATTER))
+            except Exception:  # a lexer bug must not cost the user the answer: go plain
+                pass
+        return super().highlight(code, lang)
+
+
+_MD = make_markdown(HighlightingRenderer)
 
 
 def wrap_html(body: str, *, style: bool = True) -> str:
@@ -161,22 +172,8 @@ def _top_level(tokens: Sequence[Token]) -> list[_Block]:
     return blocks
 
 
-def _line_offset(text: str, line: int) -> int:
-    pos = 0
-    for _ in range(line):
-        pos = text.index("\n", pos) + 1
-    return pos
-
-
-def _without_thead(tokens: Sequence[Token]) -> list[Token]:
-    kept: list[Token] = []
-    inside = False
-    for token in tokens:
-        inside = inside or token.type == "thead_open"
-        if not inside:
-            kept.append(token)
-        inside = inside and token.type != "thead_close"
-    return kept
+def _offset(lines: list[str], line: int) -> int:
+    return sum(map(len, lines[:line])) + line  # where the line starts in "\n".join(lines)
 
 
 class StreamingMarkdown:
@@ -249,10 +246,10 @@ class StreamingMarkdown:
             head.meta["venice_cont"] = True
             if head.type == "fence" and not head.content:
                 return ""
-            if head.type == "table_open":
-                part = _without_thead(part)
+            if head.type == "table_open":  # its header was shown with the first piece
                 if not any(t.type == "tbody_open" for t in part):
                     return ""
+                part = [head, *part[[t.type for t in part].index("thead_close") + 1 :]]
         return str(self._md.renderer.render(part, self._md.options, env))
 
     def _advance(self) -> None:
@@ -271,13 +268,13 @@ class StreamingMarkdown:
             not lines[last.first_line - 1].strip(" \t") or tokens[last.start].type in _HARD_STARTS
         ):
             done = [self._render(tokens, b, env, i) for i, b in enumerate(blocks[:-1])]
-            self._tail = source[_line_offset(complete, last.first_line) :]
+            self._tail = source[_offset(lines, last.first_line) :]
             self._prefix = 0
             self._refs = env["references"]
         prefix = self._split_prefix(tokens[last.start], last, lines)
-        if prefix is not None:
+        if prefix is not None:  # lines after the split block (blank ones) stay in the tail
             done.append(self._render(tokens, last, env, len(blocks) - 1))
-            self._tail = prefix + source[cut:]
+            self._tail = prefix + source[_offset(lines, last.end_line) :]
             self._prefix = len(prefix)
         self._finished.extend(html for html in done if html)
 
