@@ -216,3 +216,19 @@ def test_line_commands(k: Kernel, tmp_path: Path) -> None:
     assert k.execute("%venice undo").status == "ok"
     ex = k.execute("%venice set temperature=9")
     assert ex.status == "error" and "temperature" in ex.error["evalue"]  # type: ignore[index]
+
+
+def test_format_text_and_code(k: Kernel, server: OfflineServer) -> None:
+    server.inject(Fault(kind="reply", text="## Title\n\n<b>bold?</b> plain & simple\n"))
+    ex = k.execute("%%venice --format text --no-history\nAnything.")
+    assert ex.status == "ok", ex.error
+    html = final_output(ex)["data"]["text/html"]
+    assert '<pre class="venice-text"' in html and "## Title" in html and "<h2" not in html
+    assert "&lt;b&gt;bold?&lt;/b&gt; plain &amp; simple" in html
+    answer = "Here you go:\n\n```python\nprint('hi')\n```\n\nAnd also:\n\n```\nx = 1\n```\n"
+    server.inject(Fault(kind="reply", text=answer))
+    ex = k.execute("%%venice --format code --no-history\nWrite code.")
+    assert ex.status == "ok", ex.error
+    payload = ex.reply["content"]["payload"]
+    assert payload and payload[0]["source"] == "set_next_input"
+    assert payload[0]["text"] == "print('hi')\n\nx = 1"

@@ -124,6 +124,7 @@ class CellRequest:
             return NotebookSink(
                 reasoning=self.opts.reasoning,
                 updates_per_second=self.state.settings.updates_per_second,
+                fmt="text" if self.opts.format == "text" else "markdown",
             )
         from venice_jupyter.terminal_sink import TerminalSink
 

@@ -40,15 +40,49 @@ def _reasoning_html(text: str, *, open_: bool) -> str:
     )
 
 
+PRE = '<pre class="venice-text" style="white-space:pre-wrap">'
+
+
+class PlainStream:
+    """``--format text``: the StreamingMarkdown interface for text shown as-is (escaped)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self._sent = 0  # characters already returned as finished lines
+
+    def feed(self, delta: str) -> None:
+        self.text += delta
+
+    def take_finished(self) -> list[str]:
+        end = self.text.rfind("\n") + 1
+        if end <= self._sent:
+            return []
+        piece, self._sent = self.text[self._sent : end], end
+        return [f"{PRE}{escape(piece)}</pre>"]
+
+    def tail_html(self) -> str:
+        tail = self.text[self._sent :]
+        return f"{PRE}{escape(tail)}</pre>" if tail else ""
+
+
+def render_body(text: str, fmt: str) -> str:
+    return f"{PRE}{escape(text)}</pre>" if fmt == "text" else render_markdown(text)
+
+
 def final_bundle(
-    reply: Reply, prepared: Prepared | None, *, reasoning: str = "show", error: str = ""
+    reply: Reply,
+    prepared: Prepared | None,
+    *,
+    reasoning: str = "show",
+    error: str = "",
+    fmt: str = "markdown",
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(data, metadata) of the one output a finished (or failed) answer leaves behind."""
     text = reply.text
     parts = []
     if reasoning == "show" and reply.reasoning:
         parts.append(_reasoning_html(reply.reasoning, open_=False))
-    parts.append(render_markdown(text))
+    parts.append(render_body(text, fmt))
     if error:
         parts.append(f'<div class="venice-error" style="color:#b91c1c">⚠ {escape(error)}</div>')
     parts.append(footer_html(reply))
@@ -66,10 +100,15 @@ def final_bundle(
 
 
 class NotebookSink:
-    def __init__(self, *, reasoning: str = "show", updates_per_second: float = 10.0) -> None:
+    def __init__(
+        self, *, reasoning: str = "show", updates_per_second: float = 10.0, fmt: str = "markdown"
+    ) -> None:
         self.reasoning = reasoning
+        self.fmt = fmt
         self.min_interval = 1.0 / max(0.5, updates_per_second)
-        self.md = StreamingMarkdown()
+        self.md: StreamingMarkdown | PlainStream = (
+            PlainStream() if fmt == "text" else StreamingMarkdown()
+        )
         self.prepared: Prepared | None = None
         self._slot: Any = None  # the display handle being updated
         self._slot_kind = "status"
@@ -156,7 +195,9 @@ class NotebookSink:
 
     def _replace_all(self, reply: Reply, error: str = "") -> None:
         self._stop_waiting()
-        data, metadata = final_bundle(reply, self.prepared, reasoning=self.reasoning, error=error)
+        data, metadata = final_bundle(
+            reply, self.prepared, reasoning=self.reasoning, error=error, fmt=self.fmt
+        )
         clear_output(wait=True)
         display(data, metadata=metadata, raw=True)
 
