@@ -10,7 +10,14 @@ from typing import Any
 
 from venice_jupyter._version import __version__
 
-__all__ = ["__version__", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "__version__",
+    "compare",
+    "load_ipython_extension",
+    "panel",
+    "sampling_lab",
+    "unload_ipython_extension",
+]
 
 _STATE: Any = None
 
@@ -31,3 +38,24 @@ def unload_ipython_extension(ipython: Any) -> None:
     if _STATE is not None:
         _STATE.close()
         _STATE = None
+
+
+def panel(**kwargs: Any) -> Any:
+    """The control panel (also ``%venice panel``); see ``widgets.panel.open_panel``."""
+    from venice_jupyter.widgets.panel import open_panel
+
+    return open_panel(**kwargs)
+
+
+def compare(*args: Any, **kwargs: Any) -> Any:
+    """Side-by-side streams (also ``%%venice --compare``); see ``widgets.compare.compare``."""
+    from venice_jupyter.widgets.compare import compare as _compare
+
+    return _compare(*args, **kwargs)
+
+
+def sampling_lab(*args: Any, **kwargs: Any) -> Any:
+    """How samplers reshape a next-token distribution; see ``widgets.lab.sampling_lab``."""
+    from venice_jupyter.widgets.lab import sampling_lab as _lab
+
+    return _lab(*args, **kwargs)

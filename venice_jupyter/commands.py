@@ -68,4 +68,4 @@ def _need(args: list[str], n: int, usage: str) -> None:
 
 
 # Commands are registered by importing their modules (kept small, one topic each).
-from venice_jupyter import commands_conv, commands_setup  # noqa: E402,F401
+from venice_jupyter import commands_conv, commands_setup, commands_widgets  # noqa: E402,F401

@@ -30,7 +30,7 @@ def _control(p: Param) -> w.Widget:
     layout = w.Layout(width="420px")
     common: dict[str, Any] = {
         "description": p.name,
-        "description_tooltip": p.help,
+        "tooltip": p.help,
         "style": style,
         "layout": layout,
         "continuous_update": False,
@@ -72,7 +72,7 @@ class ParamControls:
                 value=False,
                 indent=False,
                 layout=w.Layout(width="28px"),
-                description_tooltip=f"send {p.name}",
+                tooltip=f"send {p.name}",
             )
             for p in self.params
         }
@@ -117,6 +117,6 @@ class ParamControls:
             self.enabled[name].disabled = not ok
             if not ok:
                 self.enabled[name].value = False
-            control.description_tooltip = (
+            control.tooltip = (
                 PARAMS[name].help if ok else f"{model.id if model else ''} lacks {capability}"
             )

@@ -1,0 +1,300 @@
+"""The control panel: a model, the table's sliders, a prompt, Send/Stop/Retry/Clear, Copy as cell.
+
+    open_panel(**kwargs) -> Panel     (also ``%venice panel [MODEL]``); shows itself when displayed
+    panel.send(prompt) -> Task        validate (``Session.prepare``), then ``Session.arun`` as a
+                                      task on the kernel's running loop; None if nothing was sent
+    panel.stop() / retry() / clear()  await panel.wait()     panel.copy_as_cell() -> str
+
+The panel sends through the same session path as ``%%venice`` and streams into an
+``ipywidgets.HTML`` with ``WidgetSink``, so the kernel stays free while an answer streams.
+
+Conversations are shared with the magic (``state.conversations``), but the panel keeps its own
+selection: picking one in the panel does not change the magic's current conversation (``%venice
+switch`` does that). A non-empty system prompt is stored in the picked conversation when a
+prompt is sent, exactly like ``%%venice --system``. Retry and Copy as cell use the settings the
+controls show now, so "same prompt, other temperature" is one click.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import Any
+
+from venice_jupyter.conversation import Turn
+from venice_jupyter.errors import ConfigError, VeniceError
+from venice_jupyter.magic_args import to_magic_line
+from venice_jupyter.params import ChatParams
+from venice_jupyter.reply import Reply
+from venice_jupyter.session import CAPABILITIES, Prepared
+from venice_jupyter.state import VeniceState
+from venice_jupyter.widgets.panel_parts import (
+    ConversationPicker,
+    PanelView,
+    escape_placeholders,
+    model_options,
+    resolve_state,
+    stats_text,
+    status_html,
+)
+from venice_jupyter.widgets.sink import WidgetSink
+
+__all__ = ["Panel", "open_panel"]
+
+STOPPED = '<div class="venice-error" style="color:#b91c1c">⚠ Stopped.</div>'
+
+
+def open_panel(**kwargs: Any) -> Panel:
+    """A new panel; keyword arguments as ``Panel`` (``state`` defaults to the extension's)."""
+    state = resolve_state(kwargs.pop("state", None))
+    return Panel(state, **kwargs)
+
+
+class Panel(PanelView):
+    def __init__(
+        self,
+        state: VeniceState,
+        *,
+        model: str | None = None,
+        conversation: str | None = None,
+        system: str | None = None,
+        prompt: str = "",
+        params: ChatParams | None = None,
+        updates_per_second: float | None = None,
+    ) -> None:
+        self.state = state
+        self.updates_per_second = updates_per_second or state.settings.updates_per_second
+        self.task: asyncio.Task[Reply] | None = None
+        self.last_reply: Reply | None = None
+        self.last_error: VeniceError | None = None
+        self._sink: WidgetSink | None = None
+        self._settled: asyncio.Task[Reply] | None = None
+        self._last_prompt: str | None = None
+        self._last_turn: Turn | None = None
+
+        session = state.session()
+        self.catalog = session.catalog()
+        wanted = model or session.model
+        if self.catalog is not None:
+            options = model_options(self.catalog)
+            wanted = self.catalog.resolve(wanted).id
+        else:  # a compatible server without /models: the one model we were told about
+            options = [(wanted, wanted)]
+        picker = ConversationPicker(state.conversations, conversation)
+        super().__init__(options, wanted, picker, prompt)
+        self._wire()
+        self._on_model()
+        if params is not None:
+            self.controls.set_values(params)
+        if system is not None:  # else the picked conversation's own
+            self.system.value = system
+
+    def _wire(self) -> None:
+        self.model.observe(lambda _c: self._on_model(), names="value")
+        self.picker.on_pick = lambda conv: setattr(self.system, "value", conv.system or "")
+        for button, action in [
+            (self.send_button, self.send),
+            (self.stop_button, self.stop),
+            (self.retry_button, self.retry),
+            (self.clear_button, self.clear),
+            (self.copy_button, self.copy_as_cell),
+        ]:
+            button.on_click(lambda _b, act=action: self._guard(act))
+
+    def _guard(self, action: Any) -> None:
+        """A button's action: a VeniceError becomes the status line, not a traceback."""
+        try:
+            action()
+        except VeniceError as err:
+            self._say(err.message, "error")
+
+    def __repr__(self) -> str:
+        return f"<venice Panel model={self.model.value!r} conversation={self.conversation.value!r}>"
+
+    # -- state of the panel --------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def _on_model(self) -> None:
+        info = self.catalog.resolve(self.model.value) if self.catalog is not None else None
+        self.controls.apply_model(info, CAPABILITIES)
+
+    def params(self) -> ChatParams:
+        """What a send would use: the kernel's defaults overridden by the touched controls."""
+        return self.state.session().params.merge(self.controls.values())
+
+    # -- actions -------------------------------------------------------------------------
+    def send(self, prompt: str | None = None) -> asyncio.Task[Reply] | None:
+        """Validate and start streaming; None (and a status message) when nothing was sent."""
+        return self._send(prompt, drop_last=False)
+
+    def retry(self) -> asyncio.Task[Reply] | None:
+        """The last prompt again with the current settings, replacing its completed exchange."""
+        if self._last_prompt is None:
+            self._say("Nothing to retry yet.", "warn")
+            return None
+        return self._send(self._last_prompt, drop_last=True)
+
+    def _send(self, prompt: str | None, *, drop_last: bool) -> asyncio.Task[Reply] | None:
+        if self.busy:
+            self._say("A reply is still streaming: Stop it first.", "warn")
+            return None
+        if prompt is not None:
+            self.prompt.value = prompt
+        text = self.prompt.value.strip()
+        if not text:
+            self._say("Write a message first.", "warn")
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise ConfigError(
+                "The panel sends from the kernel's event loop; call send() in a notebook "
+                "(or from a coroutine)."
+            ) from None
+        try:
+            prepared = self._prepare(text, drop_last=drop_last)
+        except VeniceError as err:
+            self.last_error = err
+            self._say(err.message, "error")
+            return None
+        self._last_prompt = text
+        self.last_error = self.last_reply = None
+        self._sink = sink = WidgetSink(self.output, updates_per_second=self.updates_per_second)
+        self.stats.value = ""
+        self.task = loop.create_task(self._run(prepared, sink))
+        self.task.add_done_callback(self._settle)
+        self._set_busy(True)
+        self._say(f"Streaming from {prepared.model}…")
+        return self.task
+
+    def _prepare(self, text: str, *, drop_last: bool) -> Prepared:
+        conversation = self.picker.get()
+        dropped = None
+        last = conversation.turns[-1] if conversation.turns else None
+        if drop_last and last is not None and last is self._last_turn:
+            dropped = conversation.undo()
+        system = self.system.value.strip() or None
+        settings = self.state.settings
+        try:
+            prepared = self.state.session().prepare(
+                text,
+                params=self.controls.values(),
+                model=self.model.value,
+                conversation=conversation,
+                system=system,
+                catalog=self.catalog,
+                max_turns=settings.history_turns,
+                max_tokens=settings.history_tokens,
+            )
+        except VeniceError:
+            if dropped is not None:
+                conversation.turns.append(dropped)  # nothing was sent: nothing is lost
+            raise
+        if system:
+            conversation.system = system
+        self._last_turn = None
+        return prepared
+
+    async def _run(self, prepared: Prepared, sink: WidgetSink) -> Reply:
+        name = prepared.conversation.name if prepared.conversation else "(one-off)"
+        params = dict(prepared.params.items())
+        log = self._log("start", name, prepared.model, params, self._last_prompt or "")
+        try:
+            reply = await self.state.session().arun(prepared, sink)
+        except asyncio.CancelledError:
+            partial = sink.reply.text if sink.reply else ""
+            self._log("fail", log, "interrupted", "Stopped in the panel.", partial)
+            raise
+        except VeniceError as err:  # the sink already shows it under the partial answer
+            self.last_error = err
+            self.last_reply = err.partial or Reply()
+            self._log("fail", log, "error", err.message, self.last_reply.text)
+            return self.last_reply
+        self._log("finish", log, reply)
+        self.last_reply = reply
+        conversation = prepared.conversation
+        self._last_turn = conversation.turns[-1] if conversation and conversation.turns else None
+        return reply
+
+    def _log(self, method: str, *args: Any) -> Any:
+        """The log is a convenience: a broken log file is a warning, never a lost reply."""
+        try:
+            return getattr(self.state.log(), method)(*args)
+        except ConfigError as err:
+            self._say(f"venice log: {err.message}", "warn")
+            return -1
+
+    def _settle(self, task: asyncio.Task[Reply]) -> None:
+        """Runs once a stream ends, however it ended (also when cancelled before starting)."""
+        if task is not self.task or task is self._settled:
+            return
+        self._settled = task
+        self._set_busy(False)
+        sink = self._sink
+        if task.cancelled():
+            if sink is None or sink.error is None:  # stopped before the sink heard anything
+                self.output.value = STOPPED
+            self.last_reply = sink.reply if sink is not None and sink.reply else Reply()
+            self.last_error = sink.error if sink is not None else None
+            self._say("Stopped. The partial answer stays here; the conversation is unchanged.")
+        elif task.exception() is not None:
+            self._say(f"Unexpected error: {task.exception()!r}", "error")
+        elif self.last_error is not None:
+            self._say(self.last_error.message, "error")
+        else:
+            self._say("")
+        if self.last_reply is not None:
+            self.stats.value = status_html(stats_text(self.last_reply))
+        self.picker.refresh()
+
+    def stop(self) -> bool:
+        """Cancel the running stream (its connection closes); False when nothing runs."""
+        if not self.busy:
+            return False
+        assert self.task is not None
+        self.task.cancel()
+        self._say("Stopping…")
+        return True
+
+    async def wait(self) -> Reply | None:
+        """Until the running stream ends: its reply, or None when stopped (or none ran)."""
+        task = self.task
+        if task is None:
+            return None
+        await asyncio.wait([task])
+        self._settle(task)  # its done callback may not have run yet; settling twice is a no-op
+        return None if task.cancelled() or task.exception() else task.result()
+
+    def clear(self, conversation: bool | None = None) -> bool:
+        """Empty the output; also the conversation when ``conversation`` (or the box) is set."""
+        if self.busy:
+            self._say("A reply is still streaming: Stop it first.", "warn")
+            return False
+        forget = self.forget.value if conversation is None else conversation
+        self.output.value = self.stats.value = ""
+        self._show_cell("")
+        if forget:
+            old = self.picker.get()
+            self.state.conversations.new(old.name).system = old.system
+            self._last_turn = None
+            self.forget.value = False
+            self._say(f"Conversation {old.name!r} is empty.")
+        else:
+            self._say("")
+        return True
+
+    def copy_as_cell(self) -> str:
+        """The ``%%venice`` cell that sends the prompt with exactly these settings."""
+        line = to_magic_line(self.model.value, self.params(), conversation=self.conversation.value)
+        system = self.system.value.strip()
+        if system and "\n" not in system:
+            line += f" --system {shlex.quote(system)}"
+        elif system:
+            # A magic line is one line: a multi-line system prompt travels in the conversation.
+            self.picker.get().system = system
+        prompt = self.prompt.value.strip() or self._last_prompt or ""
+        text = f"{line}\n{escape_placeholders(prompt)}"
+        self._show_cell(text)
+        return text
