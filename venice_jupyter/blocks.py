@@ -16,6 +16,8 @@ every text and attribute itself. Policy:
   ``_ * \\`` in it; kept verbatim in a ``mathjax_process`` element (the wrapper is
   ``mathjax_ignore``). Math with a command that makes links or styles, loads code or defines
   macros is shown as code. An unmatched ``$`` stays text (closers: same paragraph only).
+* Code: ``<pre class="venice-code" data-lang=…>`` whose ``<code>`` text is the source, so a
+  front end can copy it; ``highlight`` is the hook :mod:`venice_jupyter.render` colours it by.
 * Cost: markdown-it-py is linear but slow on markup-dense text (~100 µs per ``[``): past the
   ``MAX_*`` budgets paragraphs, and nesting past ``MAX_NESTING``, are plain text.
 """
@@ -38,7 +40,7 @@ from markdown_it.utils import EnvType, OptionsDict
 
 __all__ = ["SafeRenderer", "escape_text", "is_safe_url", "make_markdown", "show_controls"]
 
-MAX_NESTING = 40  # markdown-it levels (a list level is two); deeper content is dropped
+MAX_NESTING = 40  # markdown-it levels (a list level is two); deeper content is plain text
 MAX_INLINE_CHARS = 10_000  # a longer paragraph or cell is shown as plain text
 MAX_DOC_INLINE_CHARS = 200_000  # past this much inline text a document's paragraphs are plain
 MAX_DOC_BRACKETS = 2_000  # likewise past this many "[" (markdown-it-py: up to ~100 µs each)
@@ -87,6 +89,7 @@ class _SafeMarkdownIt(MarkdownIt):
 # --- math -------------------------------------------------------------------------------
 
 _MATH_PAIRS = {"$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+_INTERRUPTS = ["paragraph", "reference", "blockquote", "list"]  # what display math can end
 # Pandoc's rule, which keeps "costs $5 and $10" as text: a closing $ follows a non-space
 # character that is not a backslash, and is not followed by a digit.
 _DOLLAR_CLOSE = re.compile(r"(?<=[^\s\\])\$(?!\d)")
@@ -99,8 +102,7 @@ _UNSAFE_TEX = re.compile(
 
 # Stretches a scan for a closer found empty, per parser state and delimiter: a later opener
 # skips them, so a run of unclosed openers ("$a $b $c …") costs linear time, not quadratic.
-_EMPTY_SPANS: WeakKeyDictionary[StateInline | StateBlock, dict[str, tuple[int, int]]]
-_EMPTY_SPANS = WeakKeyDictionary()
+_EMPTY_SPANS: WeakKeyDictionary[object, dict[str, tuple[int, int]]] = WeakKeyDictionary()
 
 
 def _find_closer(state: StateInline, opener: str, begin: int, window: int) -> int:
@@ -166,12 +168,8 @@ def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool)
     line = start_line
     while not rest.endswith(closer):
         line += 1
-        if (
-            line >= end_line
-            or line - start_line > MAX_MATH_LINES
-            or state.isEmpty(line)
-            or state.sCount[line] < state.blkIndent
-        ):
+        outside = line >= end_line or line - start_line > MAX_MATH_LINES
+        if outside or state.isEmpty(line) or state.sCount[line] < state.blkIndent:
             spans[memo] = (start_line, line)
             return False  # unclosed: the lines stay Markdown
         rest = state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]].rstrip()
@@ -202,11 +200,8 @@ def _guard_inline_cost(state: StateCore) -> None:
         if token.type == "inline":
             chars += len(token.content)
             brackets += token.content.count("[")
-            if (
-                len(token.content) > MAX_INLINE_CHARS
-                or chars > MAX_DOC_INLINE_CHARS
-                or brackets > MAX_DOC_BRACKETS
-            ):
+            over = len(token.content) > MAX_INLINE_CHARS or chars > MAX_DOC_INLINE_CHARS
+            if over or brackets > MAX_DOC_BRACKETS:
                 token.type = "venice_plain"
 
 
@@ -300,9 +295,8 @@ class SafeRenderer(RendererHTML):
         lang = lang if _LANG.fullmatch(lang) else ""  # no markup characters in a language
         classes = "venice-code venice-code-cont" if cont else "venice-code"
         data_lang = f' data-lang="{lang}"' if lang else ""
-        return (
-            f'<pre class="{classes}"{data_lang}><code>{self.highlight(code, lang)}</code></pre>\n'
-        )
+        body = self.highlight(code, lang)
+        return f'<pre class="{classes}"{data_lang}><code>{body}</code></pre>\n'
 
     def highlight(self, code: str, lang: str) -> str:
         """The code's text as HTML, escaped; a subclass may colour it. Its text is the code."""
@@ -327,11 +321,6 @@ def make_markdown(renderer_cls: type[SafeRenderer] = SafeRenderer) -> MarkdownIt
     md.block.ruler.at("table", _table)
     md.enable(["table", "strikethrough"])  # GFM, built in; explicit so a preset change shows
     md.inline.ruler.before("escape", "math_inline", _math_inline)  # before "\(" loses its "\"
-    md.block.ruler.before(
-        "fence",
-        "math_block",
-        _math_block,
-        {"alt": ["paragraph", "reference", "blockquote", "list"]},
-    )
+    md.block.ruler.before("fence", "math_block", _math_block, {"alt": _INTERRUPTS})
     md.core.ruler.before("inline", "venice_guard", _guard_inline_cost)
     return md

@@ -1,30 +1,29 @@
 """Markdown to safe HTML for the cell output, whole or while it streams.
 
     render_markdown(text)  the canonical HTML of a complete answer, wrapped by wrap_html()
-    StreamingMarkdown      feed(delta) as the answer arrives; take_finished() hands out each
-                           finished block's HTML once; tail_html() renders only the rest;
-                           full_html() is render_markdown() of everything, for the end
-    wrap_html(body)        the wrapper: a scoped <style> and a MathJax-ignore container
-    escape_text(text)      HTML-escape text the same way the renderer does
+    StreamingMarkdown      feed(delta); take_finished() hands out each finished block once;
+                           tail_html() renders only the rest; full_html() at the end
+    wrap_html(body)        the output container: scoped <style>, MathJax-ignore wrapper
 
-What is safe and why is in :mod:`venice_jupyter.blocks`, which makes all the HTML.
+The safety policy, and why, is in :mod:`venice_jupyter.blocks`; this module adds pygments
+colours (JupyterLab's theme variables, so light and dark themes both work) and streaming.
 
-Streaming. Only complete lines (up to the last newline) decide what is finished, using the
-level-0 tokens markdown-it produces and their ``map`` line ranges. Every top-level block but the
-last is finished once the last one starts after a blank line (so a list that continues after a
-blank line, a setext underline, a lazy continuation line and an indented continuation are never
-cut) or is a fence or a table, whose first line ends whatever came before for good. The
-unfinished part is all that is parsed again, so a feed costs what the tail costs, not the answer.
-
-Two blocks can grow without bound, so a top-level fence still open, or a table, is split once it
-holds ``chunk_lines`` complete lines: those are emitted as a finished piece (a ``<pre>`` with the
-same language, or a table of those rows) and the tail restarts from a replay of the fence's
-opening line or the table's header and delimiter rows, rendered as a continuation (class
-``venice-code-cont``, no repeated header). Highlighting restarts at each piece.
+Streaming. Complete lines only (up to the last newline) decide what is finished, by the level-0
+tokens' ``map`` line ranges: every top-level block but the last is finished once the last one
+starts after a blank line (so lists that continue after a blank line, setext underlines, lazy
+and indented continuations are never cut) or is a fence or a table, whose first line ends what
+came before for good. Only the unfinished tail is parsed again, and while it is one growing
+block it is examined again only after it grew by half, so a feed costs what the tail costs.
+A top-level fence still open, or a table, is split every ``chunk_lines`` lines: those go out as
+a finished piece (a ``<pre>`` with the same language, or a table of those rows) and the tail
+restarts from a replay of the fence's opening line or the table's header rows, rendered as a
+continuation (class ``venice-code-cont``; no second header). Every string returned is a whole
+output wrapped by ``wrap_html`` (so MathJax sees only the math however they are shown); the
+first finished piece carries the ``<style>``, the tail does until then.
 
 ``full_html()`` is the canonical rendering: it fixes what pieces can't know, i.e. highlighting
-state across a split, column widths across a split table, and links to reference definitions that
-come later in the answer (definitions that come earlier are carried forward).
+and column widths across a split, and links to reference definitions that come later in the
+answer (earlier ones are carried forward).
 """
 
 from __future__ import annotations
@@ -46,6 +45,8 @@ from pygments.util import ClassNotFound
 from venice_jupyter.blocks import SafeRenderer, escape_text, make_markdown, show_controls
 
 __all__ = [
+    "CHUNK_LINES",
+    "STYLE_CSS",
     "HighlightingRenderer",
     "StreamingMarkdown",
     "escape_text",
@@ -104,9 +105,6 @@ STYLE_CSS = (
     "color:var(--jp-content-font-color1,inherit);padding:6px 8px;margin:0 0 1em;"
     "border-radius:3px;overflow-x:auto;font-family:var(--jp-code-font-family,monospace);"
     "font-size:var(--jp-code-font-size,13px);line-height:var(--jp-code-line-height,1.3)}"
-    ".venice-md .venice-code:has(+ .venice-code-cont){margin-bottom:0;border-bottom-left-radius:0;"
-    "border-bottom-right-radius:0;padding-bottom:0}"
-    ".venice-md .venice-code-cont{border-top-left-radius:0;border-top-right-radius:0;padding-top:0}"
     ".venice-md .venice-math-display{overflow-x:auto}" + _token_css()
 )
 
@@ -189,7 +187,10 @@ class StreamingMarkdown:
         self._finished: list[str] = []
         self._refs: dict[str, Any] = {}  # reference definitions from finished text
         self._after_cr = False
-        self._tail_html: str | None = None
+        self._tail_html: str | None = None  # the tail's blocks, until the next feed
+        self._styled = False  # whether a finished piece has carried the <style> yet
+        self._new_lines = 0  # complete lines fed since the tail was last examined
+        self._wait_lines = 1  # how many to wait for before examining it again
 
     def feed(self, delta: str) -> None:
         """Add the next piece of the answer."""
@@ -204,13 +205,16 @@ class StreamingMarkdown:
         self._parts.append(text)
         self._pending.append(text)
         self._tail_html = None
-        if "\n" in text:
+        self._new_lines += text.count("\n")
+        if self._new_lines >= self._wait_lines:
             self._advance()
 
     def take_finished(self) -> list[str]:
         """The HTML of blocks finished since the last call, in order, each handed out once."""
         done, self._finished = self._finished, []
-        return done
+        pieces = [wrap_html(html, style=not self._styled and not i) for i, html in enumerate(done)]
+        self._styled = self._styled or bool(pieces)
+        return pieces
 
     def tail_html(self) -> str:
         """The HTML of the unfinished rest only (the partial last line included)."""
@@ -225,7 +229,7 @@ class StreamingMarkdown:
                 self._tail_html = "".join(
                     self._render(tokens, b, env, i) for i, b in enumerate(blocks)
                 )
-        return self._tail_html
+        return wrap_html(self._tail_html, style=not self._styled) if self._tail_html else ""
 
     def full_html(self) -> str:
         """The canonical HTML of everything fed, as :func:`render_markdown` makes it."""
@@ -263,20 +267,33 @@ class StreamingMarkdown:
             return
         lines = complete.split("\n")
         last = blocks[-1]
+        head = tokens[last.start]
         done: list[str] = []
         if len(blocks) > 1 and (
-            not lines[last.first_line - 1].strip(" \t") or tokens[last.start].type in _HARD_STARTS
+            head.type in _HARD_STARTS or not lines[last.first_line - 1].strip(" \t")
         ):
             done = [self._render(tokens, b, env, i) for i, b in enumerate(blocks[:-1])]
             self._tail = source[_offset(lines, last.first_line) :]
             self._prefix = 0
             self._refs = env["references"]
-        prefix = self._split_prefix(tokens[last.start], last, lines)
-        if prefix is not None:  # lines after the split block (blank ones) stay in the tail
+        # Only a fence or a table (hard starts) is split, so it now starts the tail; lines after
+        # it (blank ones) stay.
+        prefix = self._split_prefix(head, last, lines)
+        if prefix is not None:
             done.append(self._render(tokens, last, env, len(blocks) - 1))
             self._tail = prefix + source[_offset(lines, last.end_line) :]
             self._prefix = len(prefix)
         self._finished.extend(html for html in done if html)
+        # When nothing finished, the tail is one growing block: a fence or a table is looked at
+        # again when it is due for a split, anything else (a long list) once it has grown by
+        # half, so it costs linear time in all, not quadratic.
+        self._new_lines = 0
+        if done:
+            self._wait_lines = 1
+        elif head.type in _HARD_STARTS:
+            self._wait_lines = max(1, self._chunk_lines + 2 - last.end_line + last.first_line)
+        else:
+            self._wait_lines = max(1, self._tail.count("\n") // 2)
 
     def _split_prefix(self, head: Token, block: _Block, lines: list[str]) -> str | None:
         """The lines to replay if the last block is split now, or None to keep it whole."""
