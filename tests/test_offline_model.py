@@ -85,8 +85,14 @@ def test_distribution_definition_on_a_tiny_corpus() -> None:
     # (a 2, x 2, " b" 4, <|end|> 4): beta = D * 2 / 4 spread by count.
     beta = DISCOUNT * 2 / 4
     assert probs_of(model, ["zzz", " b"], order=2) == pytest.approx(
-        {" c": (3 - DISCOUNT) / 4, " d": (1 - DISCOUNT) / 4, " b": beta * 4 / 12,
-         ngram.EOS: beta * 4 / 12, "a": beta * 2 / 12, "x": beta * 2 / 12}
+        {
+            " c": (3 - DISCOUNT) / 4,
+            " d": (1 - DISCOUNT) / 4,
+            " b": beta * 4 / 12,
+            ngram.EOS: beta * 4 / 12,
+            "a": beta * 2 / 12,
+            "x": beta * 2 / 12,
+        }
     )
     unigram = probs_of(model, [], order=1)
     assert unigram[" b"] == pytest.approx(4 / sum([2, 2, 4, 3, 1, 4]))
@@ -209,19 +215,33 @@ SCHEMAS: list[dict[str, Any]] = [
         "additionalProperties": False,
     },
     {
-        "$defs": {"point": {"type": "object", "properties": {"x": {"type": "integer"}},
-                            "required": ["x"]}},
+        "$defs": {
+            "point": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]}
+        },
         "type": "array",
         "items": {"$ref": "#/$defs/point"},
         "minItems": 1,
         "uniqueItems": True,
     },
-    {"allOf": [{"type": "object", "properties": {"a": {"type": "integer", "multipleOf": 5}},
-                "required": ["a"]},
-               {"properties": {"b": {"const": 7}}, "required": ["b"]}]},
-    {"type": "object", "properties": {"when": {"type": "string", "format": "date-time"},
-                                       "id": {"type": "string", "format": "uuid"}},
-     "required": ["when", "id"], "minProperties": 2},
+    {
+        "allOf": [
+            {
+                "type": "object",
+                "properties": {"a": {"type": "integer", "multipleOf": 5}},
+                "required": ["a"],
+            },
+            {"properties": {"b": {"const": 7}}, "required": ["b"]},
+        ]
+    },
+    {
+        "type": "object",
+        "properties": {
+            "when": {"type": "string", "format": "date-time"},
+            "id": {"type": "string", "format": "uuid"},
+        },
+        "required": ["when", "id"],
+        "minProperties": 2,
+    },
     {"anyOf": [{"type": "integer", "minimum": 3, "maximum": 3}, {"type": "string"}]},
 ]
 
@@ -252,10 +272,18 @@ def issues_for(body: Any) -> list[dict[str, Any]]:
 
 def test_valid_bodies_pass_and_aliases_are_rewritten() -> None:
     body = validate_request(
-        {"model": "m", "input": MESSAGES, "max_output_tokens": 5, "web_search": True,
-         "stop": None, "tools": None, "venice_parameters": {"unknown_key": 1},
-         "response_format": {"type": "json_schema", "json_schema": {"type": "object"}},
-         "metadata": {"k": "v"}, "reasoning": {"effort": "low", "enabled": False}}
+        {
+            "model": "m",
+            "input": MESSAGES,
+            "max_output_tokens": 5,
+            "web_search": True,
+            "stop": None,
+            "tools": None,
+            "venice_parameters": {"unknown_key": 1},
+            "response_format": {"type": "json_schema", "json_schema": {"type": "object"}},
+            "metadata": {"k": "v"},
+            "reasoning": {"effort": "low", "enabled": False},
+        }
     )
     assert body["messages"] == MESSAGES and body["max_tokens"] == 5
     assert body["venice_parameters"]["enable_web_search"] == "on"
@@ -274,17 +302,32 @@ def test_valid_bodies_pass_and_aliases_are_rewritten() -> None:
         ({"stop": ["a", "b", "c", "d", "e"]}, "too_big", ["stop"]),
         ({"stream": "yes"}, "invalid_type", ["stream"]),
         ({"reasoning_effort": "huge"}, "invalid_enum_value", ["reasoning_effort"]),
-        ({"venice_parameters": {"enable_web_search": "maybe"}}, "invalid_enum_value",
-         ["venice_parameters", "enable_web_search"]),
-        ({"response_format": {"type": "json_object", "extra": 1}}, "unrecognized_keys",
-         ["response_format"]),
+        (
+            {"venice_parameters": {"enable_web_search": "maybe"}},
+            "invalid_enum_value",
+            ["venice_parameters", "enable_web_search"],
+        ),
+        (
+            {"response_format": {"type": "json_object", "extra": 1}},
+            "unrecognized_keys",
+            ["response_format"],
+        ),
         ({"messages": []}, "too_small", ["messages"]),
-        ({"messages": [{"role": "robot", "content": "x"}]}, "invalid_enum_value",
-         ["messages", 0, "role"]),
-        ({"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]},
-         "too_small", ["messages", 0, "content", 0, "text"]),
-        ({"messages": [{"role": "tool", "content": "x"}]}, "invalid_type",
-         ["messages", 0, "tool_call_id"]),
+        (
+            {"messages": [{"role": "robot", "content": "x"}]},
+            "invalid_enum_value",
+            ["messages", 0, "role"],
+        ),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": ""}]}]},
+            "too_small",
+            ["messages", 0, "content", 0, "text"],
+        ),
+        (
+            {"messages": [{"role": "tool", "content": "x"}]},
+            "invalid_type",
+            ["messages", 0, "tool_call_id"],
+        ),
     ],
 )
 def test_invalid_bodies(extra: dict[str, Any], code: str, path: list[Any]) -> None:
@@ -302,3 +345,21 @@ def test_missing_required_fields() -> None:
     issues = issues_for({})
     assert {tuple(i["path"]) for i in issues} == {("messages",), ("model",)}
     assert issues_for([1])[0]["code"] == "invalid_type"
+
+
+def test_public_names_exist() -> None:
+    import importlib
+    import pkgutil
+
+    import venice_jupyter.offline as offline
+    import venice_jupyter.sampling as sampling
+
+    modules = [sampling, offline] + [
+        importlib.import_module(f"venice_jupyter.offline.{m.name}")
+        for m in pkgutil.iter_modules(offline.__path__)
+        if m.name != "__main__"
+    ]
+    for module in modules:
+        assert module.__all__, module.__name__
+        for name in module.__all__:
+            assert hasattr(module, name), (module.__name__, name)

@@ -37,7 +37,8 @@ _Loader.yaml_implicit_resolvers = {
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
 
@@ -89,8 +90,9 @@ def client(server: OfflineServer) -> Iterator[httpx.Client]:
 
 
 def chat(client: httpx.Client, **body: Any) -> httpx.Response:
-    return client.post("/chat/completions", json={"model": "venice-offline", "messages": PROMPT,
-                                                  **body})
+    return client.post(
+        "/chat/completions", json={"model": "venice-offline", "messages": PROMPT, **body}
+    )
 
 
 def stream(client: httpx.Client, **body: Any) -> tuple[httpx.Response, list[Any]]:
@@ -109,8 +111,12 @@ def test_stream_shape(client: httpx.Client) -> None:
     assert events[-1] == "[DONE]"
     chunks = events[:-1]
     assert len({c["id"] for c in chunks}) == 1 and chunks[0]["id"].startswith("chatcmpl-")
-    assert all(c["object"] == "chat.completion.chunk" and c["model"] == "venice-offline"
-               and isinstance(c["created"], int) for c in chunks)
+    assert all(
+        c["object"] == "chat.completion.chunk"
+        and c["model"] == "venice-offline"
+        and isinstance(c["created"], int)
+        for c in chunks
+    )
     assert chunks[0]["choices"][0]["delta"] == {"role": "assistant", "content": ""}
     content = [c for c in chunks if c["choices"] and "content" in c["choices"][0]["delta"]]
     assert len(content) == 31  # the role chunk + one chunk per token
@@ -145,20 +151,31 @@ def test_body_matches_spec(client: httpx.Client) -> None:
 
 
 def test_gzip_and_brotli(client: httpx.Client) -> None:
-    raw = client.post("/chat/completions", json={"model": "venice-offline", "messages": PROMPT,
-                                                 "max_tokens": 5},
-                      headers={"Accept-Encoding": "gzip"})
+    raw = client.post(
+        "/chat/completions",
+        json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
+        headers={"Accept-Encoding": "gzip"},
+    )
     assert raw.headers["content-encoding"] == "gzip"
     assert raw.json()["object"] == "chat.completion"  # httpx decoded it
-    with client.stream("POST", "/chat/completions", headers={"Accept-Encoding": "gzip"},
-                       json={"model": "venice-offline", "messages": PROMPT,
-                             "max_tokens": 5}) as r:
+    with client.stream(
+        "POST",
+        "/chat/completions",
+        headers={"Accept-Encoding": "gzip"},
+        json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
+    ) as r:
         assert json.loads(gzip.decompress(b"".join(r.iter_raw())))["object"] == "chat.completion"
-    br = client.post("/chat/completions", headers={"Accept-Encoding": "br"},
-                     json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5})
+    br = client.post(
+        "/chat/completions",
+        headers={"Accept-Encoding": "br"},
+        json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
+    )
     assert br.headers["content-encoding"] == "br" and br.json()["choices"]
-    plain = client.post("/chat/completions", headers={"Accept-Encoding": "identity"},
-                        json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5})
+    plain = client.post(
+        "/chat/completions",
+        headers={"Accept-Encoding": "identity"},
+        json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
+    )
     assert "content-encoding" not in plain.headers
     streamed = chat(client, stream=True, max_tokens=3)
     assert "content-encoding" not in streamed.headers  # only applied when stream is false
@@ -171,9 +188,15 @@ def test_chat_headers(client: httpx.Client) -> None:
     first = chat(client, max_tokens=5)
     second = chat(client, max_tokens=5, stream=True)
     for r in (first, second):
-        for name in ("cf-ray", "x-venice-version", "x-ratelimit-limit-requests",
-                     "x-ratelimit-reset-requests", "x-ratelimit-limit-tokens",
-                     "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"):
+        for name in (
+            "cf-ray",
+            "x-venice-version",
+            "x-ratelimit-limit-requests",
+            "x-ratelimit-reset-requests",
+            "x-ratelimit-limit-tokens",
+            "x-ratelimit-remaining-tokens",
+            "x-ratelimit-reset-tokens",
+        ):
             assert r.headers[name]
         assert r.headers["x-venice-model-id"] == "venice-offline"
         assert r.headers["x-venice-model-name"] == "Venice Offline"
@@ -181,7 +204,9 @@ def test_chat_headers(client: httpx.Client) -> None:
     assert first.headers["cf-ray"] != second.headers["cf-ray"]
     remaining = [int(r.headers["x-ratelimit-remaining-requests"]) for r in (first, second)]
     assert remaining[1] == remaining[0] - 1
-    assert float(second.headers["x-venice-balance-usd"]) < float(first.headers["x-venice-balance-usd"])
+    assert float(second.headers["x-venice-balance-usd"]) < float(
+        first.headers["x-venice-balance-usd"]
+    )
     assert int(second.headers["x-ratelimit-reset-requests"]) > time.time()
 
 
@@ -193,19 +218,23 @@ def test_deprecated_model_headers(client: httpx.Client) -> None:
 
 
 def test_rate_limit_and_balance() -> None:
-    with OfflineServer(requests_per_minute=2, balance_usd=1e-9) as small:
-        with httpx.Client(base_url=small.base_url) as c:
-            assert chat(c, max_tokens=2).status_code == 200
-            spent = chat(c, max_tokens=2)
-            assert spent.status_code == 402
-            assert spent.json()["error"].startswith("Insufficient USD or Diem balance")
-    with OfflineServer(requests_per_minute=1) as limited:
-        with httpx.Client(base_url=limited.base_url) as c:
-            assert chat(c, max_tokens=2).status_code == 200
-            refused = chat(c, max_tokens=2)
-            assert refused.status_code == 429
-            assert int(refused.headers["retry-after"]) >= 1
-            assert refused.headers["x-ratelimit-remaining-requests"] == "0"
+    with (
+        OfflineServer(requests_per_minute=2, balance_usd=1e-9) as small,
+        httpx.Client(base_url=small.base_url) as c,
+    ):
+        assert chat(c, max_tokens=2).status_code == 200
+        spent = chat(c, max_tokens=2)
+        assert spent.status_code == 402
+        assert spent.json()["error"].startswith("Insufficient USD or Diem balance")
+    with (
+        OfflineServer(requests_per_minute=1) as limited,
+        httpx.Client(base_url=limited.base_url) as c,
+    ):
+        assert chat(c, max_tokens=2).status_code == 200
+        refused = chat(c, max_tokens=2)
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.headers["x-ratelimit-remaining-requests"] == "0"
 
 
 # --- models endpoints ------------------------------------------------------------------------
@@ -217,8 +246,9 @@ def test_models_listing(client: httpx.Client) -> None:
     models = {m["id"]: m for m in listing["data"]}
     assert set(models) >= {"venice-offline", "venice-offline-small", "venice-offline-reasoning"}
     model_schema = spec()["components"]["schemas"]["ModelResponse"]
-    required_caps = set(model_schema["properties"]["model_spec"]["properties"]["capabilities"]
-                        ["required"])
+    required_caps = set(
+        model_schema["properties"]["model_spec"]["properties"]["capabilities"]["required"]
+    )
     for entry in listing["data"]:
         assert_valid(model_schema, entry)
         spec_ = entry["model_spec"]
@@ -227,12 +257,18 @@ def test_models_listing(client: httpx.Client) -> None:
         assert entry["context_length"] == spec_["availableContextTokens"]
         assert spec_["offline"] is False and spec_["constraints"]["temperature"]["default"]
     caps = {k: m["model_spec"]["capabilities"] for k, m in models.items()}
-    assert caps["venice-offline"]["supportsLogProbs"] and not caps["venice-offline"]["supportsReasoning"]
+    assert (
+        caps["venice-offline"]["supportsLogProbs"]
+        and not caps["venice-offline"]["supportsReasoning"]
+    )
     assert caps["venice-offline-reasoning"]["supportsReasoningEffort"]
     assert caps["venice-offline-reasoning"]["reasoningEffortOptions"]
     small = caps["venice-offline-small"]
-    assert not (small["supportsLogProbs"] or small["supportsFunctionCalling"]
-                or small["supportsResponseSchema"])
+    assert not (
+        small["supportsLogProbs"]
+        or small["supportsFunctionCalling"]
+        or small["supportsResponseSchema"]
+    )
     assert models["venice-offline-legacy"]["model_spec"]["deprecation"]["replacementModelId"]
     assert client.get("/models", params={"type": "all"}).json()["data"]
     assert [m["id"] for m in client.get("/models?type=code").json()["data"]] == ["venice-offline"]
@@ -245,9 +281,12 @@ def test_traits_and_compatibility(client: httpx.Client) -> None:
     assert traits["object"] == "list" and traits["data"]["default"] == "venice-offline"
     mapping = client.get("/models/compatibility_mapping").json()["data"]
     assert mapping["gpt-4o"] == "venice-offline"
-    for name, expected in [("default", "venice-offline"), ("gpt-4o-mini", "venice-offline-small"),
-                           ("Venice_Offline.Reasoning", "venice-offline-reasoning"),
-                           ("offline-small", "venice-offline-small")]:
+    for name, expected in [
+        ("default", "venice-offline"),
+        ("gpt-4o-mini", "venice-offline-small"),
+        ("Venice_Offline.Reasoning", "venice-offline-reasoning"),
+        ("offline-small", "venice-offline-small"),
+    ]:
         r = chat(client, model=name, max_tokens=2)
         assert r.status_code == 200 and r.json()["model"] == expected, name
 
@@ -262,24 +301,50 @@ def test_traits_and_compatibility(client: httpx.Client) -> None:
         ({"thinking": {"type": "enabled"}}, 400, "Invalid request parameters"),
         ({"max_completion_tokens": None}, 400, "Invalid request parameters"),
         ({"temperature": 9}, 400, "Invalid request parameters"),
-        ({"model": "venice-offline-small", "logprobs": True}, 400,
-         "logprobs is not supported by this model"),
-        ({"model": "venice-offline-small", "tools": [{"type": "function",
-                                                      "function": {"name": "f"}}]}, 400,
-         "tools is not supported by this model"),
-        ({"model": "venice-offline-small", "response_format": {"type": "json_object"}}, 400,
-         "response_format is not supported by this model"),
-        ({"messages": [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}]}]}, 400,
-         "image_url is not supported by this model"),
+        (
+            {"model": "venice-offline-small", "logprobs": True},
+            400,
+            "logprobs is not supported by this model",
+        ),
+        (
+            {
+                "model": "venice-offline-small",
+                "tools": [{"type": "function", "function": {"name": "f"}}],
+            },
+            400,
+            "tools is not supported by this model",
+        ),
+        (
+            {"model": "venice-offline-small", "response_format": {"type": "json_object"}},
+            400,
+            "response_format is not supported by this model",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
+                        ],
+                    }
+                ]
+            },
+            400,
+            "image_url is not supported by this model",
+        ),
         ({"max_completion_tokens": 10**6}, 400, "Invalid request parameters"),
-        ({"model": "venice-offline-reasoning", "reasoning_effort": "xhigh"}, 400,
-         "reasoning_effort 'xhigh' is not supported by this model. Supported values: none, "
-         "low, medium, high"),
+        (
+            {"model": "venice-offline-reasoning", "reasoning_effort": "xhigh"},
+            400,
+            "reasoning_effort 'xhigh' is not supported by this model. Supported values: none, "
+            "low, medium, high",
+        ),
     ],
 )
-def test_request_errors(client: httpx.Client, body: dict[str, Any], status: int,
-                        error: str) -> None:
+def test_request_errors(
+    client: httpx.Client, body: dict[str, Any], status: int, error: str
+) -> None:
     r = chat(client, **body)
     assert r.status_code == status
     payload = r.json()
@@ -290,8 +355,9 @@ def test_request_errors(client: httpx.Client, body: dict[str, Any], status: int,
 
 
 def test_invalid_json_content_type_and_context(client: httpx.Client) -> None:
-    bad = client.post("/chat/completions", content=b"{nope",
-                      headers={"Content-Type": "application/json"})
+    bad = client.post(
+        "/chat/completions", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert (bad.status_code, bad.json()) == (400, {"error": "Invalid JSON request"})
     text = client.post("/chat/completions", content=b"{}", headers={"Content-Type": "text/plain"})
     assert text.json() == {"error": "'Content-Type' must be 'application/json'"}
@@ -305,24 +371,44 @@ def test_auth() -> None:
     with OfflineServer(api_key="sekret") as locked, httpx.Client(base_url=locked.base_url) as c:
         missing = chat(c, max_tokens=2)
         assert missing.status_code == 402 and missing.json()["x402Version"] == 2
-        wrong = chat(c, max_tokens=2, ) if False else c.post(
-            "/chat/completions", headers={"Authorization": "Bearer nope"},
-            json={"model": "venice-offline", "messages": PROMPT})
+        wrong = (
+            chat(
+                c,
+                max_tokens=2,
+            )
+            if False
+            else c.post(
+                "/chat/completions",
+                headers={"Authorization": "Bearer nope"},
+                json={"model": "venice-offline", "messages": PROMPT},
+            )
+        )
         assert (wrong.status_code, wrong.json()) == (401, {"error": "Authentication failed"})
-        ok = c.post("/chat/completions", headers={"Authorization": "Bearer sekret"},
-                    json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 2})
+        ok = c.post(
+            "/chat/completions",
+            headers={"Authorization": "Bearer sekret"},
+            json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 2},
+        )
         assert ok.status_code == 200
         assert c.get("/models").status_code == 200  # listing needs no key
         assert len(locked.requests) == 3  # every parsed body is recorded
 
 
-def test_recorded_requests_match_the_request_schema(server: OfflineServer,
-                                                    client: httpx.Client) -> None:
+def test_recorded_requests_match_the_request_schema(
+    server: OfflineServer, client: httpx.Client
+) -> None:
     client.delete("/_offline/requests")
     bodies = [
         {"max_tokens": 2, "stop": None, "venice_parameters": {"enable_web_search": "auto"}},
-        {"max_completion_tokens": 2, "logprobs": True, "top_logprobs": 2, "seed": 5, "n": 2,
-         "stream": True, "stream_options": {"include_usage": True}},
+        {
+            "max_completion_tokens": 2,
+            "logprobs": True,
+            "top_logprobs": 2,
+            "seed": 5,
+            "n": 2,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        },
     ]
     for body in bodies:
         assert chat(client, **body).status_code == 200
@@ -337,11 +423,13 @@ def test_recorded_requests_match_the_request_schema(server: OfflineServer,
 
 
 def test_keep_alive_serves_several_requests_on_one_socket(server: OfflineServer) -> None:
-    payload = json.dumps({"model": "venice-offline", "messages": PROMPT, "max_tokens": 3,
-                          "stream": True}).encode()
-    request = (b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
-               b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-               % (len(payload), payload))
+    payload = json.dumps(
+        {"model": "venice-offline", "messages": PROMPT, "max_tokens": 3, "stream": True}
+    ).encode()
+    request = (
+        b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload)
+    )
     with socket.create_connection((server.host, server.port), timeout=5) as sock:
         for _ in range(2):
             sock.sendall(request)
@@ -351,15 +439,26 @@ def test_keep_alive_serves_several_requests_on_one_socket(server: OfflineServer)
             assert data.startswith(b"HTTP/1.1 200") and b"data: [DONE]" in data
 
 
-def test_64_simultaneous_streams(server: OfflineServer) -> None:
-    def one(i: int) -> list[Any]:
-        with httpx.Client(base_url=server.base_url, timeout=30) as c:
-            return stream(c, max_tokens=60, seed=i + 1)[1]
+def test_64_simultaneous_streams() -> None:
+    """64 streams that each take >= 0.5 s (10 tokens, 50 ms apart) finish together: served one
+    at a time they would need 32 s."""
+    with OfflineServer() as local:
+        local.inject(Fault("delay", seconds=0.05, times=64))
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        with httpx.Client(base_url=local.base_url, timeout=30, limits=limits) as shared:
 
-    with ThreadPoolExecutor(64) as pool:
-        results = list(pool.map(one, range(64)))
-    assert all(events[-1] == "[DONE]" and events[-2]["usage"]["completion_tokens"] <= 60
-               for events in results)
+            def one(i: int) -> list[Any]:
+                return stream(shared, max_tokens=10, seed=i + 1)[1]
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(64) as pool:
+                results = list(pool.map(one, range(64)))
+            elapsed = time.perf_counter() - start
+    assert all(
+        events[-1] == "[DONE]" and events[-2]["usage"]["completion_tokens"] <= 10
+        for events in results
+    )
+    assert 0.5 <= elapsed < 16, elapsed
 
 
 def test_stop_ends_hanging_requests_promptly() -> None:
@@ -369,8 +468,11 @@ def test_stop_ends_hanging_requests_promptly() -> None:
 
     def hang() -> None:
         try:
-            httpx.post(f"{local.base_url}/chat/completions", timeout=30,
-                       json={"model": "venice-offline", "messages": PROMPT})
+            httpx.post(
+                f"{local.base_url}/chat/completions",
+                timeout=30,
+                json={"model": "venice-offline", "messages": PROMPT},
+            )
         except httpx.HTTPError as exc:
             errors.append(exc)
 
@@ -378,8 +480,7 @@ def test_stop_ends_hanging_requests_promptly() -> None:
     assert idle.get("/models").status_code == 200  # leaves a keep-alive connection open
     waiter = threading.Thread(target=hang)
     waiter.start()
-    while not local.requests:  # the hanging request has arrived
-        time.sleep(0.01)
+    assert local.wait_for_requests(1, timeout=5)  # the hanging request has arrived
     start = time.perf_counter()
     local.stop()
     assert time.perf_counter() - start < 2.0
@@ -391,7 +492,8 @@ def test_stop_ends_hanging_requests_promptly() -> None:
 def test_main_module_runs_the_server() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "venice_jupyter.offline", "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None

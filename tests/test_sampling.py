@@ -63,7 +63,7 @@ def test_temperature_by_hand() -> None:
 
 def test_temperature_zero_is_greedy() -> None:
     settings = SamplingSettings(temperature=0.0)
-    probs, kept, _ = stage(settings, "final")
+    probs, _, _ = stage(settings, "final")
     assert probs == (1.0, 0.0, 0.0, 0.0)
     rng = random.Random(1)
     assert {choose(LOGITS, settings, rng) for _ in range(50)} == {0}

@@ -4,7 +4,8 @@ Order of checks, as seen from a client: a queued fault is consumed first (it sta
 network or the platform failing); then auth (no Authorization header at all -> 402 x402
 discovery body, a wrong key -> 401, per API-NOTES §3.2), content type, JSON, the schema, the
 model (404), capabilities, rate limit and balance. Every JSON body that parses is recorded in
-``state.requests`` whatever happens next, so tests can validate what clients sent.
+``state.requests`` before anything else happens (faults included), so tests can validate what
+clients sent and wait for a request to arrive.
 """
 
 from __future__ import annotations
@@ -83,31 +84,36 @@ def _model_headers(model: ModelInfo) -> dict[str, str]:
     return headers
 
 
+_UNPARSED: Final = object()
+
+
 def _parse(handler: Handler, raw: bytes) -> Any:
+    """The JSON body (recorded), or ``_UNPARSED``."""
     try:
         body = json.loads(raw)
     except ValueError:
-        body = None
-        valid = False
-    else:
-        valid = True
-        handler.state.record(body)
+        return _UNPARSED
+    handler.state.record(body)
+    return body
+
+
+def _check_body(handler: Handler, raw: bytes, body: Any) -> None:
     _authorize(handler)
     content_type = handler.headers.get("Content-Type", "")
     if raw and "application/json" not in content_type.lower():
         raise HttpError(400, {"error": "'Content-Type' must be 'application/json'"})
-    if not valid:
+    if body is _UNPARSED:
         raise HttpError(400, {"error": "Invalid JSON request"})
-    return body
 
 
 def handle_chat(handler: Handler) -> None:
     state = handler.state
     raw = handler.read_body()
+    body = _parse(handler, raw)
     fault = state.faults.pop()
     if fault is not None and _early_fault(handler, fault):
         return
-    body = _parse(handler, raw)
+    _check_body(handler, raw, body)
     try:
         body = validate_request(body)
     except RequestInvalid as invalid:

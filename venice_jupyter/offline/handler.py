@@ -14,6 +14,7 @@ import logging
 import secrets
 import socket
 import struct
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
@@ -58,6 +59,13 @@ class HTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], state: ServerState) -> None:
         self.state = state
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-connection is normal here; only real bugs are logged."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)) or self.state.stopping.is_set():
+            return
+        _log.error("offline server: connection from %s failed", client_address, exc_info=True)
 
     def shutdown_request(self, request: Any) -> None:
         if isinstance(request, socket.socket) and self.state.take_reset(request):
@@ -187,6 +195,8 @@ class Handler(BaseHTTPRequestHandler):
     def _route(self, method: str) -> None:
         url = urlsplit(self.path)
         path = url.path.rstrip("/")
+        if path.startswith(f"{API_PREFIX}/_offline/"):  # also reachable from a base_url
+            path = path[len(API_PREFIX) :]
         query = {k: v[-1] for k, v in parse_qs(url.query).items()}
         self.started = False
         try:

@@ -16,7 +16,7 @@ from venice_jupyter.offline.catalog import EFFORT_TOKENS, ModelInfo
 from venice_jupyter.offline.http_errors import HttpError, capability_error
 from venice_jupyter.offline.search import search
 from venice_jupyter.offline.tokenizer import tokenize
-from venice_jupyter.offline.validation import detailed_error
+from venice_jupyter.offline.validation import VENICE_PARAMETERS, detailed_error
 from venice_jupyter.sampling import SamplingSettings
 
 __all__ = ["Plan", "make_plan", "message_text"]
@@ -159,7 +159,9 @@ def _schema(body: dict[str, Any]) -> dict[str, Any] | None:
 def make_plan(body: dict[str, Any], model: ModelInfo, suffix: dict[str, Any]) -> Plan:
     """Raise ``HttpError`` for what Venice refuses; otherwise decide everything about the reply."""
     _check_capabilities(body, model)
-    venice = {**VENICE_DEFAULTS, **(body.get("venice_parameters") or {}), **suffix}
+    given = body.get("venice_parameters") or {}
+    known = {k: v for k, v in given.items() if k in VENICE_PARAMETERS}  # Venice drops the rest
+    venice = {**VENICE_DEFAULTS, **known, **suffix}
     venice.pop("enable_x_search", None)
     messages = body["messages"]
     users = [m for m in messages if m.get("role") == "user"]

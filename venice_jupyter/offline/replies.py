@@ -56,6 +56,7 @@ class ChoiceRun:
         self.model = model
         self.topics = topics
         self.budget = Budget(plan.limit)
+        self._topic = Topic(None, (0,), (0,), 0, "")  # chosen when the events start
         seed = plan.seed
         self.rng = (
             random.Random()
@@ -68,7 +69,7 @@ class ChoiceRun:
 
     def _events(self) -> Iterator[Event]:
         plan = self.plan
-        topic = self.topics.choose(plan.prompt, self.rng)
+        topic = self._topic = self.topics.choose(plan.prompt, self.rng)
         if plan.reasoning_tokens and (yield from self._reasoning(topic)):
             return
         offset = 0
@@ -107,9 +108,11 @@ class ChoiceRun:
             self.rng,
             topic=topic.answer,
         )
-        forced = ((None, text) for text in [*tokenize(lead), *opening])
-        minimum = budget.reasoning + min(12, plan.reasoning_tokens // 2) + len(opening)
-        for tid, text in itertools.chain(forced, ((t, vocab[t]) for t, _ in sampled)):
+        forced = [*tokenize(lead), *opening]
+        # a line break ends the reasoning only after a few sampled tokens
+        minimum = len(forced) + min(12, plan.reasoning_tokens // 2)
+        steps = itertools.chain(((None, t) for t in forced), ((t, vocab[t]) for t, _ in sampled))
+        for tid, text in steps:
             budget.used += 1
             budget.reasoning += 1
             line_break = tid is not None and text[:1] == "\n"
@@ -189,18 +192,26 @@ class ChoiceRun:
         return SchemaValues(self._phrase, self.rng).make(schema)
 
     def _phrase(self, hint: str, words: int) -> str:
-        """A few words of the model's prose, starting after ``hint`` when it is a known word."""
+        """A few words of the model's prose, continuing from a random word of the topic answer
+        (any answer when the prompt matched none); ``hint`` (the property name) is unused."""
         model = self.model
-        context = [0, *model.encode(" " + hint.replace("_", " "))[-2:]] if hint else [0]
+        answer = self._topic.answer
+        if answer is None:
+            answer = self.rng.randrange(len(model.answers))
+        ids = model.answers[answer]
+        start = self.rng.randrange(1, len(ids) - 1) if len(ids) > 2 else 1
         out: list[str] = []
-        tokens = sample_tokens(model, context, self.plan.model.order, self.plan.settings, self.rng)
+        tokens = sample_tokens(
+            model, ids[:start], self.plan.model.order, self.plan.settings, self.rng, topic=answer
+        )
         for attempt, (tid, _) in enumerate(tokens):
-            token = model.vocab[tid]
-            if _WORDLIKE.fullmatch(token):
+            token = model.vocab[tid].strip()
+            if _WORDLIKE.fullmatch(token) and not token.isdigit():
                 out.append(token)
             if len(out) >= words or attempt >= words * 6:
                 break
-        return "".join(out).strip()
+        text = " ".join(out)
+        return text[:1].upper() + text[1:]
 
 
 class Completion:

@@ -20,8 +20,8 @@ from typing import Any
 from venice_jupyter.offline.accounting import Accounting
 from venice_jupyter.offline.faults import Fault
 from venice_jupyter.offline.handler import API_PREFIX, HTTPServer
-from venice_jupyter.offline.ngram import get_model
 from venice_jupyter.offline.state import ServerState
+from venice_jupyter.offline.topic import get_topics
 
 __all__ = ["OfflineServer"]
 
@@ -63,6 +63,10 @@ class OfflineServer:
         """Every JSON body received on POST /chat/completions, in arrival order (a copy)."""
         return self.state.recorded()
 
+    def wait_for_requests(self, count: int, timeout: float | None = None) -> bool:
+        """Block until ``count`` chat bodies have arrived in total; False on timeout."""
+        return self.state.wait_for_requests(count, timeout)
+
     def inject(self, *faults: Fault) -> None:
         """Queue faults for the next chat requests (FIFO; see ``faults``)."""
         self.state.faults.push(*faults)
@@ -71,9 +75,9 @@ class OfflineServer:
         self.state.faults.clear()
 
     def start(self) -> OfflineServer:
-        """Serve in a daemon thread (the model is trained first, so requests never wait)."""
+        """Serve in a daemon thread (the model is trained first, so no request waits for it)."""
         if self._thread is None:
-            get_model()
+            get_topics()  # trains the model too
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -85,7 +89,7 @@ class OfflineServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until ``stop()`` from another thread (or KeyboardInterrupt)."""
-        get_model()
+        get_topics()
         self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from venice_jupyter.offline.accounting import Accounting
 from venice_jupyter.offline.faults import FaultQueue
 from venice_jupyter.offline.ngram import NGramModel, get_model
-from venice_jupyter.offline.topic import TopicIndex
+from venice_jupyter.offline.topic import TopicIndex, get_topics
 
 __all__ = ["ServerState"]
 
@@ -24,10 +24,13 @@ class ServerState:
     faults: FaultQueue = field(default_factory=FaultQueue)
     stopping: threading.Event = field(default_factory=threading.Event)
     requests: list[dict[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _arrived: threading.Condition = field(init=False)
     _sockets: set[socket.socket] = field(default_factory=set)
     _resets: set[socket.socket] = field(default_factory=set)
-    _topics: TopicIndex | None = None
+
+    def __post_init__(self) -> None:
+        self._arrived = threading.Condition(self._lock)
 
     @property
     def model(self) -> NGramModel:
@@ -35,15 +38,17 @@ class ServerState:
 
     @property
     def topics(self) -> TopicIndex:
-        if self._topics is None:
-            with self._lock:
-                if self._topics is None:
-                    self._topics = TopicIndex(get_model())
-        return self._topics
+        return get_topics()
 
     def record(self, body: Any) -> None:
-        with self._lock:
+        with self._arrived:
             self.requests.append(copy.deepcopy(body))
+            self._arrived.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float | None = None) -> bool:
+        """Block until ``count`` bodies were recorded (True) or ``timeout`` passes (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def recorded(self) -> list[dict[str, Any]]:
         with self._lock:

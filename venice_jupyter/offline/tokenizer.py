@@ -2,8 +2,9 @@
 
 A word carries its leading space (``" word"``), so detokenising is plain concatenation. Markdown
 structure survives because its markers are tokens of their own: line breaks (``"\\n"``, and
-``"\\n\\n"`` for a paragraph break), heading markers (``"##"``), ``"**"``, ordered-list markers (``"1."``), runs of dashes
-(table rules, ``---``), code fences with their language (```` ```python ````) and indentation runs.
+``"\\n\\n"`` for a paragraph break), heading markers (``"##"``), ``"**"``, ordered-list
+markers (``"1."``), runs of dashes (table rules, ``---``), code fences with their language
+(```` ```python ````) and indentation runs.
 Anything else is one punctuation/symbol character with its optional leading space, so every
 input character lands in some token.
 """

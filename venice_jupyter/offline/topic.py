@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import random
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Final
 
-from venice_jupyter.offline.ngram import NGramModel
+from venice_jupyter.offline.ngram import NGramModel, get_model
 
-__all__ = ["Topic", "TopicIndex"]
+__all__ = ["Topic", "TopicIndex", "get_topics"]
 
 _WORD: Final = re.compile(r"[^\W\d_]{3,}")
 _STOP_WORDS: Final = (
@@ -116,3 +117,17 @@ class TopicIndex:
         start = rng.choice(starts)
         opening = min(_OPENING, len(ids) - 1 - start)
         return tuple(ids[: start + opening]), opening
+
+
+_lock = threading.Lock()
+_index: TopicIndex | None = None
+
+
+def get_topics() -> TopicIndex:
+    """The index over ``get_model()``'s answers, built once per process."""
+    global _index
+    if _index is None:
+        with _lock:
+            if _index is None:
+                _index = TopicIndex(get_model())
+    return _index
