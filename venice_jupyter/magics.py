@@ -7,6 +7,7 @@ path; the line magic's subcommands live in ``commands``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -31,6 +32,9 @@ class VeniceMagics(Magics):  # type: ignore[misc]
         """Chat with Venice models from a notebook.
 
         %%venice [options]      the cell is the message; the reply streams as Markdown.
+        %%venice --compare M1,M2 / --samples K
+                                columns side by side, without blocking; returns the compare
+                                view. The history is sent as context; nothing is recorded.
         %venice COMMAND         models, use, set, show, key, history, conversations, reset,
                                 undo, retry, keep, fork, export, import, log, offline,
                                 online, usage, panel (`%venice help` lists them).
@@ -50,14 +54,22 @@ class VeniceMagics(Magics):  # type: ignore[misc]
         from venice_jupyter.cell import CellRequest
 
         opts = magic_args.parse_cell_line(self.venice, line)
+        if opts.compare and not opts.model:
+            opts = replace(opts, model=opts.compare[0])  # check the cell against a compared model
         request = CellRequest(self.state, self.shell, opts, cell)
         prepared = request.prepare()
         if opts.dry_run:
             return request.show_dry_run(prepared)
         if opts.compare or opts.samples:
-            raise ParameterError(
-                "--compare", ",".join(opts.compare), "a feature of the compare view (not yet here)"
+            # Columns stream as tasks; the view is the cell's result. History is context only.
+            from venice_jupyter.widgets.compare import compare_prepared
+
+            view = compare_prepared(
+                self.state, prepared, opts.compare, samples=opts.samples, reasoning=opts.reasoning
             )
+            if opts.out:
+                self.shell.user_ns[opts.out] = view  # type: ignore[union-attr]
+            return view
         reply = request.send(prepared)
         if opts.out:
             self.shell.user_ns[opts.out] = reply  # type: ignore[union-attr]
