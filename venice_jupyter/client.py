@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from venice_jupyter.config import ClientConfig, Timeouts, TTLCache
+from venice_jupyter.config import ClientConfig, Timeouts, TTLCache, ssl_context
 from venice_jupyter.errors import APIError, VeniceError
 from venice_jupyter.exchange import Exchange, is_json, map_transport_error, reply_deltas
 from venice_jupyter.models import ModelCatalog
@@ -48,7 +48,9 @@ class VeniceClient:
     ) -> None:
         self.config = config or ClientConfig(api_key, base_url, timeouts)
         self.retry = retry or RetryPolicy()
-        self._http = httpx.Client(timeout=self.config.timeouts.to_httpx(), transport=transport)
+        self._http = httpx.Client(
+            timeout=self.config.timeouts.to_httpx(), transport=transport, verify=ssl_context()
+        )
         self._catalog = TTLCache(models_ttl)
 
     def __repr__(self) -> str:

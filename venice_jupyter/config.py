@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +15,17 @@ import httpx
 from venice_jupyter._version import __version__
 from venice_jupyter.errors import ConfigError, MissingKeyError
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "Timeouts"]
+__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "Secret", "Timeouts", "ssl_context"]
 
 DEFAULT_BASE_URL = "https://api.venice.ai/api/v1"
 VENICE_HOSTS = ("api.venice.ai",)
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """One verified TLS context per process: building one loads the CA bundle (~30 ms), and
+    every client (sync and async, each session) would otherwise build its own."""
+    return httpx.create_ssl_context()
 
 
 class Secret:
