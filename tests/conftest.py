@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.leakscan import TEST_KEY
 from tests.spec_validator import validate_request
 from venice_jupyter.offline import OfflineServer
 
-TEST_KEY = "vk-TEST-KEY-must-never-leak-7f3a9c"
+__all__ = ["TEST_KEY"]
 
 
 @pytest.fixture(scope="session")

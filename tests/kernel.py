@@ -13,6 +13,8 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+from tests.leakscan import TEST_KEY
+
 
 @dataclass
 class Execution:
@@ -106,10 +108,16 @@ def isolated_env(tmp: Path, **extra: str) -> dict[str, str]:
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
     env["VENICE_JUPYTER_LOG"] = str(tmp / "log.sqlite3")
-    env.pop("VENICE_API_KEY", None)
     env.pop("VENICE_BASE_URL", None)
     env.pop("JPY_SESSION_NAME", None)
+    env.pop("VENICE_LIVE_API_KEY", None)
     env.update(extra)
+    # Kernels that talk to a test server carry the suite's recognisable key (see leakscan);
+    # the others model a user with no key, who gets the built-in offline server.
+    if "VENICE_BASE_URL" in extra:
+        env.setdefault("VENICE_API_KEY", TEST_KEY)
+    else:
+        env.pop("VENICE_API_KEY", None)
     return env
 
 

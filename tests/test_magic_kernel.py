@@ -232,3 +232,14 @@ def test_format_text_and_code(k: Kernel, server: OfflineServer) -> None:
     payload = ex.reply["content"]["payload"]
     assert payload and payload[0]["source"] == "set_next_input"
     assert payload[0]["text"] == "print('hi')\n\nx = 1"
+
+
+def test_no_key_for_venice_is_a_clear_message(tmp_path: Path) -> None:
+    """Pointed at the real Venice API with no key: a specific message, no request attempted."""
+    with running_kernel(tmp_path, VENICE_BASE_URL="https://api.venice.ai/api/v1") as k:
+        k.execute("import os; os.environ.pop('VENICE_API_KEY', None)")
+        assert k.execute("%load_ext venice_jupyter").status == "ok"
+        ex = k.execute("%%venice\nHello?")
+        assert ex.error is not None and ex.error["ename"] == "UsageError"
+        assert "No Venice API key" in ex.error["evalue"]
+        assert "%venice key" in ex.error["evalue"]
