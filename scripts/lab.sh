@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[lab]' 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[lab]' 2> >(grep -v '^WARNING: Location' >&2)
 if [ -z "${VENICE_API_KEY:-}" ] && [ -z "${VENICE_BASE_URL:-}" ]; then
   port="${VENICE_OFFLINE_PORT:-8765}"
   .venv/bin/python -m venice_jupyter.offline --port "$port" &

@@ -5,9 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$python" -m venv .venv
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-.venv/bin/python -c 'import venice_jupyter, pytest, openai' # fail loudly if the install failed
+pip() {  # quiet, minus a harmless warning this machine's pip config prints; failures still fail
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v '^WARNING: Location' >&2)
+}
+pip --upgrade pip
+pip -e '.[test]'  # also builds the JupyterLab extension (npm)
+.venv/bin/python -c 'import venice_jupyter, pytest, openai'
+test -f venice_jupyter/labextension/package.json || { echo "labextension was not built" >&2; exit 1; }
+# The browser tests drive Debian's chromium (playwright comes with the test extra; never
+# `playwright install`). Installed here when running as root; otherwise they skip without it.
+if [ "$(id -u)" = 0 ]; then
+  command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+fi
 echo "== ruff"; .venv/bin/ruff check .
 echo "== ruff format"; .venv/bin/ruff format --check .
 echo "== mypy"; .venv/bin/mypy

@@ -101,7 +101,8 @@ def _token_css() -> str:
 
 
 STYLE_CSS = (
-    ".venice-md .venice-code{background:var(--jp-cell-editor-background,#f7f7f7);"
+    # Specific enough to beat JupyterLab's `.jp-RenderedHTMLCommon pre` rules.
+    ".venice-md .venice-md-body .venice-code{background:var(--jp-cell-editor-background,#f7f7f7);"
     "color:var(--jp-content-font-color1,inherit);padding:6px 8px;margin:0 0 1em;"
     "border-radius:3px;overflow-x:auto;font-family:var(--jp-code-font-family,monospace);"
     "font-size:var(--jp-code-font-size,13px);line-height:var(--jp-code-line-height,1.3)}"
