@@ -113,7 +113,7 @@ def body(text: str) -> str:
 def test_wrapper_has_one_scoped_style_and_ignores_mathjax_outside_math() -> None:
     html = render_markdown("hi")
     assert html.startswith('<div class="venice-md"><style>')
-    assert html.count("<style>") == 1 and ".venice-md .venice-code" in STYLE_CSS
+    assert html.count("<style>") == 1 and ".venice-md .venice-md-body .venice-code" in STYLE_CSS
     assert "mathjax_ignore" in html and "<p>hi</p>" in html
     assert "<style>" not in wrap_html("x", style=False)
 
