@@ -23,6 +23,8 @@ __all__ = ["Accumulator", "reply_from_body"]
 
 _OPEN: Final = "<think>"
 _CLOSE: Final = "</think>"
+# Choices are stored by index: a server sending index 10**12 must not make us allocate that many.
+MAX_CHOICES: Final = 10_000
 
 
 class Accumulator:
@@ -83,7 +85,7 @@ class Accumulator:
 
     def _apply_choice(self, raw: dict[str, Any], deltas: list[Delta]) -> None:
         index = raw.get("index", 0)
-        if type(index) is not int or index < 0:
+        if type(index) is not int or not 0 <= index < MAX_CHOICES:
             raise ProtocolError(f"Venice sent a choice with index {index!r}: {_excerpt(raw)}")
         choice = self.reply.choice(index)
         delta = raw.get("delta")

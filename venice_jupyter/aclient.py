@@ -15,7 +15,13 @@ import httpx
 from venice_jupyter.client import CHAT_PATH, MODEL_PATHS
 from venice_jupyter.config import ClientConfig, Timeouts, TTLCache, ssl_context
 from venice_jupyter.errors import APIError, VeniceError
-from venice_jupyter.exchange import Exchange, is_json, map_transport_error, reply_deltas
+from venice_jupyter.exchange import (
+    Exchange,
+    is_json,
+    map_transport_error,
+    parse_json_body,
+    reply_deltas,
+)
 from venice_jupyter.models import ModelCatalog
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.retry import RetryPolicy
@@ -89,7 +95,7 @@ class AsyncVeniceClient:
             raise Exchange().error_for_status(
                 response.status_code, response.headers, response.content
             )
-        return response.json()
+        return parse_json_body(response.content, self.config.url(path))
 
     async def _optional_json(self, path: str) -> Any:
         try:

@@ -19,7 +19,13 @@ import httpx
 
 from venice_jupyter.config import ClientConfig, Timeouts, TTLCache, ssl_context
 from venice_jupyter.errors import APIError, VeniceError
-from venice_jupyter.exchange import Exchange, is_json, map_transport_error, reply_deltas
+from venice_jupyter.exchange import (
+    Exchange,
+    is_json,
+    map_transport_error,
+    parse_json_body,
+    reply_deltas,
+)
 from venice_jupyter.models import ModelCatalog
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.retry import RetryPolicy
@@ -98,7 +104,7 @@ class VeniceClient:
         if response.status_code >= 400:
             ex = Exchange()
             raise ex.error_for_status(response.status_code, response.headers, response.content)
-        return response.json()
+        return parse_json_body(response.content, self.config.url(path))
 
     def _optional_json(self, path: str) -> Any:
         """Traits and aliases are Venice extras; other compatible servers may lack them."""

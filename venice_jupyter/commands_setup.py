@@ -8,7 +8,7 @@ from typing import Any
 
 from venice_jupyter.commands import COMMANDS, _need, _table, command
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.state import VeniceState
+from venice_jupyter.state import SETTING_RULES, VeniceState
 
 SETTINGS = ("model", "base_url", "timeout", "history_turns", "history_tokens", "log",
             "updates_per_second")  # fmt: skip
@@ -57,10 +57,12 @@ def _set(state: VeniceState, shell: Any, args: list[str]) -> None:
         key = key.strip().replace("-", "_")
         if key in SETTINGS:
             trait = state.settings.traits()[key]
+            rule = SETTING_RULES.get(key)
             try:
                 setattr(state.settings, key, trait.from_string(value))
             except Exception as exc:  # traitlets raises TraitError/ValueError variously
-                raise ParameterError(key, value, trait.info(), hint=str(exc)) from None
+                hint = "" if rule else str(exc)
+                raise ParameterError(key, value, rule or trait.info(), hint=hint) from None
         else:
             params[key] = coerce(key, value)
     ChatParams.from_mapping(params)  # cross-field checks before anything changes

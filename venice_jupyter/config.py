@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import ssl
 import time
@@ -60,6 +61,16 @@ class Timeouts:
     write: float = 30.0
     pool: float = 30.0
 
+    def __post_init__(self) -> None:
+        for name in ("read", "connect", "write", "pool"):
+            value = getattr(self, name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if not (number and math.isfinite(value) and value > 0):
+                raise ConfigError(
+                    f"timeouts.{name}: {value!r} is not allowed; expected a finite number of "
+                    "seconds > 0."
+                )
+
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
@@ -73,18 +84,22 @@ class ClientConfig:
         base_url: str | None = None,
         timeouts: Timeouts | float | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("VENICE_API_KEY")
-        self._key = Secret(key.strip()) if key and key.strip() else None
-        url = (base_url or os.environ.get("VENICE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        self._key = _secret(api_key if api_key is not None else os.environ.get("VENICE_API_KEY"))
+        url = base_url or os.environ.get("VENICE_BASE_URL") or DEFAULT_BASE_URL
+        parts = urlsplit(url.rstrip("/")) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(
                 f"base_url: {url!r} is not an http(s) URL; expected e.g. {DEFAULT_BASE_URL!r} "
                 "(set VENICE_BASE_URL or pass base_url=)."
             )
-        self.base_url = url
-        if isinstance(timeouts, (int, float)):
+        self.base_url = url.rstrip("/")
+        if isinstance(timeouts, (int, float)) and not isinstance(timeouts, bool):
             timeouts = Timeouts(connect=min(10.0, float(timeouts)), read=float(timeouts))
+        if timeouts is not None and not isinstance(timeouts, Timeouts):
+            raise ConfigError(
+                f"timeouts: {timeouts!r} is not allowed; expected seconds (a number > 0) or "
+                "Timeouts(read=…, connect=…)."
+            )
         self.timeouts = timeouts or Timeouts()
 
     @property
@@ -96,7 +111,7 @@ class ClientConfig:
         return urlsplit(self.base_url).hostname in VENICE_HOSTS
 
     def set_key(self, api_key: str | None) -> None:
-        self._key = Secret(api_key.strip()) if api_key and api_key.strip() else None
+        self._key = _secret(api_key)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/{path.lstrip('/')}"
@@ -124,6 +139,28 @@ class ClientConfig:
     def __repr__(self) -> str:
         key = "set" if self._key else "none"
         return f"ClientConfig(base_url={self.base_url!r}, key={key})"
+
+
+def _secret(key: object) -> Secret | None:
+    """The key, stripped, as a Secret (None when empty). A key that an HTTP header cannot carry
+    is refused here, and never shown: httpx's own error would quote the whole header."""
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise ConfigError(
+            f"api_key: a value of type {type(key).__name__} is not allowed; expected the key "
+            "as a string."
+        )
+    key = key.strip()
+    if not key:
+        return None
+    if not (key.isascii() and key.isprintable()) or any(c.isspace() for c in key):
+        raise ConfigError(
+            "api_key: the key holds spaces, line breaks or non-ASCII characters, which an HTTP "
+            "header cannot carry; expected the key exactly as https://venice.ai/settings/api "
+            "shows it (it is not repeated here)."
+        )
+    return Secret(key)
 
 
 class TTLCache:

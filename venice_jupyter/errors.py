@@ -278,7 +278,7 @@ def error_from_response(
 ) -> APIError:
     try:
         body: Any = json.loads(raw.decode("utf-8", "replace")) if raw else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = raw.decode("utf-8", "replace")
     detail, code = describe_body(body)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIError)
@@ -286,8 +286,8 @@ def error_from_response(
     if detail:
         message += f": {detail}"
     advice = _ADVICE.get(cls)
-    if advice:
-        message += f". {advice}"
+    if advice:  # the server's detail may end with its own full stop
+        message = message.rstrip(".") + f". {advice}"
     if request_id:
         message += f" (request id {request_id})"
     return cls(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import httpx
 
@@ -26,7 +27,7 @@ from venice_jupyter.headers import meta_from_headers
 from venice_jupyter.reply import Delta, Reply, ResponseMeta
 from venice_jupyter.sse import SSEDecoder, parse_data
 
-__all__ = ["Exchange", "is_json", "map_transport_error", "reply_deltas"]
+__all__ = ["Exchange", "is_json", "map_transport_error", "parse_json_body", "reply_deltas"]
 
 
 class Exchange:
@@ -104,7 +105,7 @@ class Exchange:
     def on_json(self, body: bytes) -> Reply:
         try:
             parsed = json.loads(body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
             raise ProtocolError(f"The server sent a body that is not JSON: {body[:200]!r}") from exc
         if not isinstance(parsed, dict):
             raise ProtocolError(f"The server sent JSON that is not an object: {body[:200]!r}")
@@ -145,6 +146,15 @@ def map_transport_error(exc: httpx.HTTPError, got_headers: bool, url: str) -> Ve
             "what arrived is kept."
         )
     return ProtocolError(f"HTTP error talking to {where}: {exc or type(exc).__name__}")
+
+
+def parse_json_body(body: bytes, url: str) -> Any:
+    """A JSON answer (e.g. /models); anything else, such as a proxy's HTML page, is an error."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        where = url.split("?")[0]
+        raise ProtocolError(f"{where} did not answer with JSON ({exc}): {body[:200]!r}") from None
 
 
 def is_json(headers: Mapping[str, str]) -> bool:

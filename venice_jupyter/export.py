@@ -130,6 +130,11 @@ def import_json(text: str) -> Conversation:
             f"Cannot import the conversation: it is not valid JSON ({exc.msg} at line "
             f"{exc.lineno}, column {exc.colno})."
         ) from None
+    except RecursionError:
+        raise ConfigError(
+            "Cannot import the conversation: its JSON is nested too deeply to be a conversation "
+            "saved by `%venice export`."
+        ) from None
     if not isinstance(document, dict):
         raise _wrong("the document", document, f"a JSON object with 'format': {FORMAT!r}")
     fmt = _field(document, "", "format", str, repr(FORMAT))
@@ -299,7 +304,10 @@ def load(path: str | os.PathLike[str]) -> Conversation:
             f"There is no file {source.absolute()} (the current directory is {Path.cwd()})."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the conversation from {source}: {exc}") from None
+        raise ConfigError(
+            f"Cannot read the conversation from {source}: {exc}. Expected a UTF-8 .json file "
+            "saved by `%venice export`."
+        ) from None
     try:
         return import_json(text)
     except ConfigError as exc:

@@ -76,7 +76,7 @@ class VeniceMagics(Magics):  # type: ignore[misc]
         if opts.json_schema or opts.format == "json":
             try:
                 return json.loads(reply.text)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ParameterError(
                     "--format json", reply.text[:80], "a reply that is JSON", hint=str(exc)
                 ) from None

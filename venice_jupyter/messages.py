@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from venice_jupyter.errors import ParameterError
+from venice_jupyter.param_checks import SURROGATE_HINT
 
 __all__ = [
     "MAX_IMAGES",
@@ -104,7 +105,7 @@ def _json_list(field: str, value: Any) -> list[Any]:
         raise ParameterError(field, value, "a non-empty list")
     try:
         copied: list[Any] = json.loads(json.dumps(list(value), allow_nan=False))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         raise ParameterError(field, value, "plain JSON data", hint=str(exc)) from None
     return copied
 
@@ -179,8 +180,14 @@ def tool(tool_call_id: str, content: str) -> dict[str, Any]:
 
 
 def _no_nulls(where: str, value: Any) -> None:
+    """No null anywhere (Venice rejects them), and every string sendable as UTF-8."""
     if value is None:
         raise ParameterError(where, None, "a value", hint="Venice rejects null; omit the key.")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParameterError(where, value, "valid Unicode text", hint=SURROGATE_HINT) from None
     children: Iterable[tuple[str, Any]] = ()
     if isinstance(value, dict):
         children = ((f"{where}.{k}", v) for k, v in value.items())

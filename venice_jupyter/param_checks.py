@@ -100,8 +100,25 @@ def _check_list(p: Param, value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+# httpx sends bodies as UTF-8 JSON: a lone surrogate would fail there, after validation.
+SURROGATE_HINT = (
+    "It holds a lone surrogate such as '\\ud800' (e.g. from a file name read with "
+    "surrogateescape), which cannot be sent as UTF-8."
+)
+
+
 def check_value(p: Param, value: Any) -> Any:
     """Return ``value`` in canonical form, or raise ``ParameterError``."""
+    checked = _canonical(p, value)
+    if p.type not in ("float", "int", "bool"):
+        try:
+            json.dumps(checked, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            _fail(p.name, value, allowed(p), SURROGATE_HINT)
+    return checked
+
+
+def _canonical(p: Param, value: Any) -> Any:
     if p.type in ("float", "int"):
         return _check_number(p, value)
     if p.type == "bool":
@@ -124,7 +141,7 @@ def check_value(p: Param, value: Any) -> Any:
         return _check_list(p, value)
     try:
         copied = json.loads(json.dumps(value, allow_nan=False))
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         _fail(p.name, value, allowed(p), f"It must be plain JSON data ({exc}).")
     _JSON_SHAPES[p.name](copied)
     return copied

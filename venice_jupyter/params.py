@@ -160,7 +160,7 @@ def _split(p: Param, text: str) -> Any:
 def _json(p: Param, text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         _fail(p, text, f"It is not valid JSON ({exc}).")
 
 

@@ -10,7 +10,7 @@ A sink is whatever shows the reply: a display handle, a widget, a terminal, a te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,7 +19,7 @@ from venice_jupyter.aclient import AsyncVeniceClient
 from venice_jupyter.capabilities import check_request, estimate_cost
 from venice_jupyter.client import VeniceClient
 from venice_jupyter.conversation import Conversation
-from venice_jupyter.errors import NotFoundError, StreamCancelled, VeniceError
+from venice_jupyter.errors import NotFoundError, ParameterError, StreamCancelled, VeniceError
 from venice_jupyter.models import ModelCatalog, ModelInfo
 from venice_jupyter.params import ChatParams, build_body, parse_model
 from venice_jupyter.params_table import PARAMS
@@ -80,7 +80,7 @@ class Session:
         self,
         prompt: str | dict[str, Any],
         *,
-        params: ChatParams | None = None,
+        params: ChatParams | Mapping[str, Any] | None = None,
         model: str | None = None,
         conversation: Conversation | None = None,
         system: str | None = None,
@@ -90,6 +90,10 @@ class Session:
         max_tokens: int = 0,
     ) -> Prepared:
         """Validate everything locally and build the exact body; raises before sending."""
+        if isinstance(params, Mapping):  # a plain dict, as compare() also takes
+            params = ChatParams.from_mapping(params)
+        elif params is not None and not isinstance(params, ChatParams):
+            raise ParameterError("params", params, "a ChatParams or a dict of parameters")
         merged = self.params.merge(params) if params is not None else self.params
         model = model or self.model
         parse_model(model)  # validates feature suffixes

@@ -156,7 +156,7 @@ def parse_data(event: SSEEvent) -> dict[str, Any] | None:
         return None
     try:
         value = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise ProtocolError(
             f"Venice sent a stream event that is not valid JSON ({exc}): {_excerpt(data)}"
         ) from exc

@@ -6,11 +6,13 @@ key) starts on the first request, so loading stays fast.
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from traitlets import Bool, Float, Int, Unicode
+from traitlets import Bool, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from venice_jupyter.conversation import ConversationStore
@@ -21,7 +23,17 @@ if TYPE_CHECKING:
     from venice_jupyter.reply import Reply
     from venice_jupyter.session import Prepared, Session
 
-__all__ = ["VeniceSettings", "VeniceState"]
+__all__ = ["SETTING_RULES", "VeniceSettings", "VeniceState"]
+
+# What settings accept beyond their type, checked however they are set (`%venice set`,
+# `%config`, code): a bad value is refused at once instead of breaking every later request.
+SETTING_RULES: dict[str, str] = {
+    "timeout": "a finite number of seconds > 0",
+    "updates_per_second": "a finite number > 0",
+    "history_turns": "a whole number ≥ 0 (0: all that fit)",
+    "history_tokens": "a whole number ≥ 0 (0: the model's context)",
+    "base_url": "empty or an http(s) URL such as https://api.venice.ai/api/v1",
+}
 
 
 class VeniceSettings(Configurable):  # type: ignore[misc]
@@ -44,6 +56,20 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
+
+    @validate(*SETTING_RULES)
+    def _check(self, proposal: Any) -> Any:
+        name, value = proposal["trait"].name, proposal["value"]
+        if name == "base_url":
+            parts = urlsplit(value)
+            ok = not value or (parts.scheme in ("http", "https") and bool(parts.netloc))
+        elif name in ("timeout", "updates_per_second"):
+            ok = math.isfinite(value) and value > 0
+        else:
+            ok = value >= 0
+        if not ok:
+            raise TraitError(f"{name}: {value!r} is not allowed; expected {SETTING_RULES[name]}.")
+        return value
 
 
 def default_conversation_name() -> str:
@@ -103,6 +129,10 @@ class VeniceState:
 
     def reset_session(self) -> None:
         """Settings changed: the next request builds a new session from them."""
+        if self._session is not None:
+            # Its sockets close now, not at some later garbage collection. The async client
+            # is left to the collector: a panel or compare task may still be streaming on it.
+            self._session.client.close()
         self._session = None
 
     def set_key(self, key: str | None) -> None:
