@@ -271,3 +271,17 @@ def test_catalog_is_cached_and_resolves_traits(server: OfflineServer) -> None:
     assert client.catalog() is cat
     assert cat.resolve("default").id == "venice-offline"
     assert client.catalog(refresh=True) is not cat
+
+
+def test_a_timeout_after_the_response_began_is_not_retried(server: OfflineServer) -> None:
+    """Once a 200 arrived the request was taken (and may be billed): no second request."""
+    server.inject(Fault(kind="delay", seconds=2.0))
+    before = len(server.requests)
+    client = VeniceClient(
+        base_url=server.base_url, retry=FAST_RETRY, timeouts=Timeouts(connect=1, read=0.3)
+    )
+    with pytest.raises(e.RequestTimeout) as info:
+        client.stream(body(max_completion_tokens=5)).until_done()
+    assert info.value.partial is not None and info.value.partial.timings.attempts == 1
+    assert len(server.requests) == before + 1
+    server.clear_faults()

@@ -83,7 +83,7 @@ class AsyncVeniceClient:
                 err = map_transport_error(exc, ex.got_headers, self.config.base_url)
             except VeniceError as exc:
                 err = exc
-            if not self.retry.should_retry(err, attempt, delivered=False):
+            if not self.retry.should_retry(err, attempt, delivered=ex.accepted):
                 raise ex.fail(err)
             await asyncio.sleep(self.retry.delay(err, attempt))
 
@@ -143,7 +143,7 @@ class AsyncChatStream:
                 err = map_transport_error(exc, ex.got_headers, client.config.base_url)
             except VeniceError as exc:
                 err = exc
-            if not client.retry.should_retry(err, attempt, ex.delivered):
+            if not client.retry.should_retry(err, attempt, ex.delivered or ex.accepted):
                 raise ex.fail(err)
             await asyncio.sleep(client.retry.delay(err, attempt))
 

@@ -95,7 +95,7 @@ class VeniceClient:
                 err = map_transport_error(exc, ex.got_headers, self.config.base_url)
             except VeniceError as exc:
                 err = exc
-            if not self.retry.should_retry(err, attempt, delivered=False):
+            if not self.retry.should_retry(err, attempt, delivered=ex.accepted):
                 raise ex.fail(err)
             time.sleep(self.retry.delay(err, attempt))
 
@@ -156,7 +156,7 @@ class ChatStream:
                 err = map_transport_error(exc, ex.got_headers, client.config.base_url)
             except VeniceError as exc:
                 err = exc
-            if not client.retry.should_retry(err, attempt, ex.delivered):
+            if not client.retry.should_retry(err, attempt, ex.delivered or ex.accepted):
                 raise ex.fail(err)
             time.sleep(client.retry.delay(err, attempt))
 

@@ -40,6 +40,7 @@ class Exchange:
         self.acc = Accumulator()
         self.acc.reply.timings.attempts = attempt
         self.got_headers = False
+        self.accepted = False  # a 2xx arrived: the server took the request (and may bill it)
         self.delivered = False
         self.done = False
 
@@ -52,6 +53,7 @@ class Exchange:
 
     def on_headers(self, status: int, headers: Mapping[str, str]) -> ResponseMeta:
         self.got_headers = True
+        self.accepted = status < 400
         self.reply.timings.ttfb = self._elapsed()
         self.reply.meta = meta_from_headers(status, headers)
         return self.reply.meta

@@ -1,8 +1,9 @@
 """When to try a request again, and how long to wait first.
 
 Retries are only for failures where nothing reached the user: 429, 500, 502, 503, 504 and
-connection errors before the response. Once a token has been delivered a retry would show the
-user a different answer, so a stream that breaks later is never retried.
+connection errors or timeouts before the response. Once a 2xx response has begun the server has
+taken the request (and may bill it), and once a token has been delivered a retry would show the
+user a different answer, so a stream that breaks after that is never retried.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class RetryPolicy:
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     def should_retry(self, error: VeniceError, attempt: int, delivered: bool) -> bool:
-        """``attempt`` counts from 1 for the first try."""
+        """``attempt`` counts from 1; ``delivered``: a 2xx response or a token already came."""
         if delivered or attempt > self.max_retries:
             return False
         if isinstance(error, APIError):
