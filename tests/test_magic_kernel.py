@@ -243,3 +243,17 @@ def test_no_key_for_venice_is_a_clear_message(tmp_path: Path) -> None:
         assert ex.error is not None and ex.error["ename"] == "UsageError"
         assert "No Venice API key" in ex.error["evalue"]
         assert "%venice key" in ex.error["evalue"]
+
+
+def test_json_schema_from_a_pydantic_model_returns_an_instance(k: Kernel) -> None:
+    code = (
+        "from pydantic import BaseModel, Field\n"
+        "class Dish(BaseModel):\n"
+        "    name: str\n"
+        "    minutes: int = Field(ge=5, le=120)\n"
+    )
+    assert k.execute(code).status == "ok"
+    ex = k.execute("%%venice --json-schema Dish --no-history -o raw\nA dish as JSON.")
+    assert ex.status == "ok", ex.error
+    assert k.value("type(_).__name__") == "Dish"
+    assert 5 <= k.value("_.minutes") <= 120

@@ -6,7 +6,6 @@ path; the line magic's subcommands live in ``commands``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 
@@ -75,8 +74,8 @@ class VeniceMagics(Magics):  # type: ignore[misc]
             self.shell.user_ns[opts.out] = reply  # type: ignore[union-attr]
         if opts.json_schema or opts.format == "json":
             try:
-                return json.loads(reply.text)
-            except (ValueError, RecursionError) as exc:
+                return request.parse_json(reply)  # a pydantic schema gives its model instance
+            except (ValueError, RecursionError) as exc:  # pydantic's ValidationError included
                 raise ParameterError(
                     "--format json", reply.text[:80], "a reply that is JSON", hint=str(exc)
                 ) from None
