@@ -18,11 +18,10 @@ from typing import Any, Final
 
 from venice_jupyter.errors import ProtocolError, error_from_response, error_from_stream_chunk
 from venice_jupyter.reply import Choice, Citation, Cost, Delta, Reply, TokenLogprob, ToolCall, Usage
+from venice_jupyter.think import ThinkSplitter, append_content, append_reasoning
 
 __all__ = ["Accumulator", "reply_from_body"]
 
-_OPEN: Final = "<think>"
-_CLOSE: Final = "</think>"
 # Choices are stored by index: a server sending index 10**12 must not make us allocate that many.
 MAX_CHOICES: Final = 10_000
 
@@ -34,7 +33,7 @@ class Accumulator:
         self.reply = Reply()
         # Choices whose content is known to carry no leading think block: the fast path.
         self._plain: set[int] = set()
-        self._think: dict[int, _ThinkSplitter] = {}
+        self._think: dict[int, ThinkSplitter] = {}
 
     def feed(self, chunk: dict[str, Any]) -> list[Delta]:
         """Apply one chunk; return the content, reasoning and tool-call pieces it added."""
@@ -94,13 +93,13 @@ class Accumulator:
         if delta:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if reasoning:
-                _append_reasoning(choice, reasoning, deltas)
+                append_reasoning(choice, reasoning, deltas)
             content = delta.get("content")
             if content and type(content) is not str:
                 content = _text_of_parts(content)
             if content:
                 if index in self._plain:
-                    _append_content(choice, content, deltas)
+                    append_content(choice, content, deltas)
                 else:
                     self._route(choice, content, deltas)
             tool_calls = delta.get("tool_calls")
@@ -117,97 +116,10 @@ class Accumulator:
     def _route(self, choice: Choice, content: str, deltas: list[Delta]) -> None:
         splitter = self._think.get(choice.index)
         if splitter is None:
-            splitter = self._think[choice.index] = _ThinkSplitter()
+            splitter = self._think[choice.index] = ThinkSplitter()
         if splitter.feed(choice, content, deltas):
             del self._think[choice.index]
             self._plain.add(choice.index)
-
-
-class _ThinkSplitter:
-    """Moves a leading ``<think>...</think>`` in content into reasoning, across any deltas.
-
-    Until the content seen so far stops being a possible prefix of ``<think>`` (leading
-    whitespace allowed), it is held back; then it is content, and the splitter is dropped. Inside
-    the block, only a tail that could begin ``</think>`` is held back. Text after ``<think>``
-    anywhere but the start is ordinary content.
-    """
-
-    __slots__ = ("held", "state")
-
-    def __init__(self) -> None:
-        self.state = "start"  # "start" -> ("think" -> "after") -> done
-        self.held = ""
-
-    def feed(self, choice: Choice, piece: str, deltas: list[Delta]) -> bool:
-        """Route ``piece``; True once the rest of this choice's content is plain."""
-        text = self.held + piece
-        self.held = ""
-        if self.state == "start":
-            stripped = text.lstrip()
-            if not stripped.startswith(_OPEN):
-                if _OPEN.startswith(stripped):
-                    self.held = text
-                    return False
-                _append_content(choice, text, deltas)
-                return True
-            self.state = "think"
-            text = stripped[len(_OPEN) :]
-        if self.state == "think":
-            end = text.find(_CLOSE)
-            if end < 0:
-                keep = _prefix_overlap(text, _CLOSE)
-                if len(text) > keep:
-                    _append_reasoning(choice, text[: len(text) - keep], deltas)
-                self.held = text[len(text) - keep :]
-                return False
-            if end:
-                _append_reasoning(choice, text[:end], deltas)
-            self.state = "after"
-            text = text[end + len(_CLOSE) :]
-        # "after": the blank lines between the block and the answer are a separator, not text.
-        text = text.lstrip()
-        if not text:
-            return False
-        _append_content(choice, text, deltas)
-        return True
-
-    def flush(self, choice: Choice, deltas: list[Delta]) -> None:
-        if self.held:
-            # A "</thi" tail of an unclosed block is reasoning; a "<thi" start is content.
-            if self.state == "think":
-                _append_reasoning(choice, self.held, deltas)
-            else:
-                _append_content(choice, self.held, deltas)
-            self.held = ""
-
-
-def _prefix_overlap(text: str, tag: str) -> int:
-    """Length of the longest end of ``text`` that is a proper prefix of ``tag``."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if text.endswith(tag[:size]):
-            return size
-    return 0
-
-
-# The three appends below swap the string out of the attribute before ``+=``: a str held only by
-# a local can be grown in place by CPython, while ``obj.attr += piece`` copies the whole text on
-# every delta, which is quadratic (a 1 MB reply in 5-byte deltas took 20 s instead of 10 ms).
-
-
-def _append_content(choice: Choice, piece: str, deltas: list[Delta]) -> None:
-    text, choice.content = choice.content, ""
-    text += piece
-    choice.content = text
-    deltas.append(Delta(choice.index, "content", piece))
-
-
-def _append_reasoning(choice: Choice, piece: str, deltas: list[Delta]) -> None:
-    if type(piece) is not str:
-        raise TypeError(f"reasoning must be a string, not {type(piece).__name__}")
-    text, choice.reasoning = choice.reasoning, ""
-    text += piece
-    choice.reasoning = text
-    deltas.append(Delta(choice.index, "reasoning", piece))
 
 
 def _merge_tool_calls(choice: Choice, raw_calls: list[Any], deltas: list[Delta]) -> None:
