@@ -41,7 +41,9 @@ ALLOWED_ERRORS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, which would break every later test that calls asyncio.run().
+@pytest.fixture(scope="package")
 def jupyter(
     venice_server: OfflineServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[JupyterServer]:
@@ -60,7 +62,7 @@ def jupyter(
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip("no chromium: apt-get install -y chromium (scripts/test.sh does, as root)")

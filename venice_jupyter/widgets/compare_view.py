@@ -21,6 +21,7 @@ from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.widgets.compare_plan import Column, CompareResult, RateGate, dataframe, rows
+from venice_jupyter.widgets.loop import current_loop, on_loop
 from venice_jupyter.widgets.sink import WidgetSink
 
 __all__ = ["CompareView"]
@@ -93,6 +94,7 @@ class CompareView:
         log: Any = None,
         title: str = "",
     ) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by start(): owns the tasks
         self.session = session
         self.concurrency = concurrency
         self.gate = RateGate()
@@ -124,7 +126,8 @@ class CompareView:
         self.stop_button = w.Button(
             description="Stop", icon="stop", button_style="warning", layout=w.Layout(width="90px")
         )
-        self.stop_button.on_click(lambda _b: self.stop())
+        # Clicks may arrive on a subshell thread: cancel on the loop that owns the tasks.
+        self.stop_button.on_click(lambda _b: on_loop(self._loop, self.stop))
         cells = [self._cell(i, compact) for i in range(len(columns))]
         if compact:
             n = min(grid_columns, GRID_MAX_COLUMNS)
@@ -180,9 +183,8 @@ class CompareView:
         """Schedule every column on the running loop (``compare()`` does this)."""
         if self._tasks:
             return self
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = self._loop = current_loop()
+        if loop is None:
             raise ConfigError(
                 "The compare view streams as asyncio tasks and needs a running event loop, as in "
                 "a Jupyter kernel. In a script: create it inside a coroutine run by asyncio.run() "

@@ -28,6 +28,7 @@ from venice_jupyter.params import ChatParams
 from venice_jupyter.reply import Reply
 from venice_jupyter.session import CAPABILITIES, Prepared
 from venice_jupyter.state import VeniceState
+from venice_jupyter.widgets.loop import current_loop, on_loop
 from venice_jupyter.widgets.panel_parts import (
     ConversationPicker,
     PanelView,
@@ -65,6 +66,7 @@ class Panel(PanelView):
         self.state = state
         self.updates_per_second = updates_per_second or state.settings.updates_per_second
         self.task: asyncio.Task[Reply] | None = None
+        self._loop = current_loop()  # the kernel's main loop when made in a cell
         self.last_reply: Reply | None = None
         self.last_error: VeniceError | None = None
         self._sink: WidgetSink | None = None
@@ -102,11 +104,16 @@ class Panel(PanelView):
             button.on_click(lambda _b, act=action: self._guard(act))
 
     def _guard(self, action: Any) -> None:
-        """A button's action: a VeniceError becomes the status line, not a traceback."""
-        try:
-            action()
-        except VeniceError as err:
-            self._say(err.message, "error")
+        """A button's action, run on the kernel's main loop (clicks may arrive on a subshell
+        thread); a VeniceError becomes the status line, not a traceback."""
+
+        def act() -> None:
+            try:
+                action()
+            except VeniceError as err:
+                self._say(err.message, "error")
+
+        on_loop(self._loop, act)
 
     def __repr__(self) -> str:
         return f"<venice Panel model={self.model.value!r} conversation={self.conversation.value!r}>"
@@ -146,9 +153,8 @@ class Panel(PanelView):
         if not text:
             self._say("Write a message first.", "warn")
             return None
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = current_loop()
+        if loop is None:
             raise ConfigError(
                 "The panel sends from the kernel's event loop; call send() in a notebook "
                 "(or from a coroutine)."
