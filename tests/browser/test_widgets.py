@@ -255,12 +255,11 @@ def test_panel_stop_keeps_the_partial_answer(
     expect(panel.stop).to_be_disabled()
 
 
-# A regression test for a bug seen only through the panel's own status line: the second Send
-# click is handled in a kernel subshell thread (JupyterLab 4.6 sends widget messages to a
-# subshell by default, and ipykernel 7.4 routes a comm's messages to where its last update came from; the
-# first click set ``send_button.disabled``). ``Panel._send`` starts its task on that thread's
-# loop, but the session's shared httpx.AsyncClient holds a connection from the main loop. Fixed
-# by running button actions on the main loop (widgets/loop.py).
+# A regression test: the second Send click is handled in a kernel subshell thread (JupyterLab
+# 4.6 sends widget messages to a subshell by default, and ipykernel 7.4 routes a comm's messages
+# to where its last update came from). The panel used to start its task on that thread's loop,
+# while the session's httpx.AsyncClient holds a connection from the main loop. Fixed by running
+# button actions on the main loop (widgets/loop.py).
 OTHER_LOOP_BUG = "is bound to a different event loop"
 
 
