@@ -1,4 +1,4 @@
-"""Widgets: compare wall time ÷ slowest single stream (4 models), and cell latency during a panel stream.
+"""Widgets: compare wall ÷ slowest single stream (4 models); cell latency during a panel stream.
 
 1. ``compare_wall_over_slowest``: each of 4 offline models streams the same seeded prompt alone
    (one at a time, through ``Session.arun``), then all 4 at once through ``venice_jupyter.compare``
