@@ -108,7 +108,7 @@ def results(quick: bool) -> list[Result]:
             "cell_latency_during_panel_stream_p95",
             busy_sorted[int(0.95 * (len(busy_sorted) - 1))] * 1000,
             "ms",
-        ),  # fmt: skip
+        ),
         info("cell_latency_idle", median(idle) * 1000, "ms"),
     ]
 
