@@ -15,7 +15,8 @@ every text and attribute itself. Policy:
 * Math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) is a token, so Markdown never touches
   ``_ * \\`` in it; kept verbatim in a ``mathjax_process`` element (the wrapper is
   ``mathjax_ignore``). Math with a command that makes links or styles, loads code or defines
-  macros is shown as code. An unmatched ``$`` stays text (closers: same paragraph only).
+  macros, or longer than ``MAX_MATH_CHARS``, is shown as code. An unmatched ``$`` stays text
+  (closers: same paragraph only).
 * Code: ``<pre class="venice-code" data-lang=…>`` whose ``<code>`` text is the source, so a
   front end can copy it; ``highlight`` is the hook :mod:`venice_jupyter.render` colours it by.
 * Cost: markdown-it-py is linear but slow on markup-dense text (~100 µs per ``[``): past the
@@ -184,7 +185,9 @@ def _math_block(state: StateBlock, start_line: int, end_line: int, silent: bool)
 
 
 def _math_html(tex: str, *, display: bool) -> str:
-    if _UNSAFE_TEX.search(tex):
+    # Past MAX_MATH_CHARS (a display block has no closer window) MathJax takes seconds to a
+    # minute of the page's main thread, or fails on deep nesting: shown as source, like unsafe TeX.
+    if _UNSAFE_TEX.search(tex) or len(tex) > MAX_MATH_CHARS:
         # MathJax skips <code> and <pre>: the source is shown, never typeset.
         tag = "pre" if display else "code"
         return f'<{tag} class="venice-tex">{escape_text(tex)}</{tag}>'

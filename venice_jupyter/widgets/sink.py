@@ -18,6 +18,10 @@ from venice_jupyter.session import Prepared
 
 __all__ = ["WidgetSink"]
 
+# The widget's value is the whole answer, sent again on every update: past this many bytes a
+# second the updates thin out, so a huge answer (a 1 MB line) costs linear time, not quadratic.
+VALUE_BYTES_PER_SECOND = 200_000
+
 
 class WidgetSink:
     """Writes into ``html.value``; ``on_done(reply, error)`` is called once at the end."""
@@ -74,12 +78,14 @@ class WidgetSink:
     def _show(self) -> None:
         self._finished.extend(self.md.take_finished())
         streaming_answer = bool(self._finished) or bool(self.md.tail_html())
-        self.html.value = (
+        value = (
             self._reasoning_html(open_=not streaming_answer)
             + "".join(self._finished)
             + self.md.tail_html()
         )
+        self.html.value = value
         self.updates += 1
+        self.min_interval = max(self.min_interval, len(value) / VALUE_BYTES_PER_SECOND)
 
     def _final(self, reply: Reply, error: str = "") -> None:
         parts = [self._reasoning_html(open_=False), render_markdown(reply.text)]
