@@ -167,7 +167,8 @@ def test_streaming_markdown_renders_block_by_block(
     for selector in ("h2", "ul > li", "strong", "code", "pre"):
         expect(area.locator(f".venice-md-body {selector}").first).to_be_attached(timeout=60_000)
     page.wait_for_function(  # a few lines of the code block, for the picture
-        "(area) => area.querySelector('.venice-md-body pre').textContent.length > 120",
+        # null-safe: output slots are replaced as blocks finish, so the pre can briefly vanish
+        "(area) => (area.querySelector('.venice-md-body pre')?.textContent.length ?? 0) > 120",
         arg=area.element_handle(),
         timeout=60_000,
     )
