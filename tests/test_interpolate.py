@@ -109,7 +109,7 @@ def test_interpolate(text: str, expected: str) -> None:
 
 
 def test_all_lists_the_public_names() -> None:
-    assert interpolate_module.__all__ == ["interpolate"]
+    assert interpolate_module.__all__ == ["escape_placeholders", "interpolate"]
 
 
 def test_missing_variable_names_the_placeholder_and_the_escape() -> None:

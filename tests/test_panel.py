@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from tests.kernel import Kernel, running_kernel
 from venice_jupyter.commands import run_command
 from venice_jupyter.errors import ConfigError
-from venice_jupyter.interpolate import interpolate
+from venice_jupyter.interpolate import escape_placeholders, interpolate
 from venice_jupyter.magic_args import parse_cell_line
 from venice_jupyter.magics import VeniceMagics
 from venice_jupyter.offline import Fault, OfflineServer
@@ -28,7 +28,6 @@ from venice_jupyter.params import ChatParams
 from venice_jupyter.render import render_markdown
 from venice_jupyter.state import VeniceSettings, VeniceState
 from venice_jupyter.widgets.panel import Panel, open_panel
-from venice_jupyter.widgets.panel_parts import escape_placeholders
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 from venice_jupyter.errors import ParameterError
 
-__all__ = ["interpolate"]
+__all__ = ["escape_placeholders", "interpolate"]
 
 _NAME = r"[^\W\d]\w*"
 # Keys exclude braces and newlines so that every attempt stops at the next brace: that keeps
@@ -44,9 +44,15 @@ _OPEN_RUN = re.compile(r"\{+")
 _CLOSE_RUN = re.compile(r"\}*")
 
 
-def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
-    """``text`` with every placeholder replaced by its value from ``namespace``."""
-    out: list[str] = []
+class _Placeholder(NamedTuple):
+    body: re.Match[str]
+    paired: int  # braces paired on each side (odd: filled; even: an escape)
+    extra_close: int  # closing braces beyond the pairs, literal
+    start: int  # where its run of opening braces begins
+
+
+def _scan(text: str) -> Iterator[str | _Placeholder]:
+    """``text`` as literal pieces and placeholders, in order: the one scan both directions use."""
     pos = 0
     while (run := _OPEN_RUN.search(text, pos)) is not None:
         start, run_end = run.span()
@@ -55,21 +61,48 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
         closed = closing.end() - closing.start() if closing else 0
         if body is None or closed == 0:
             # Not a placeholder: the whole run of braces goes through as written.
-            out.append(text[pos:run_end])
+            yield text[pos:run_end]
             pos = run_end
             continue
         # Pair as many braces as match on both sides; extra ones on either side are literal.
         paired = min(run_end - start, closed)
-        out.append(text[pos : run_end - paired])
+        yield text[pos : run_end - paired]
+        yield _Placeholder(body, paired, closed - paired, start)
+        pos = body.end() + closed
+    yield text[pos:]
+
+
+def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
+    """``text`` with every placeholder replaced by its value from ``namespace``."""
+    out: list[str] = []
+    for piece in _scan(text):
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        body = piece.body
         try:
-            inner = _render(body, namespace) if paired % 2 else body.group()
+            inner = _render(body, namespace) if piece.paired % 2 else body.group()
         except _Unfilled as err:
             # Counting lines is linear, so it is done only for the error, never per placeholder.
-            raise err.error(body.group(), text.count("\n", 0, start) + 1) from None
-        half = paired // 2
-        out.append("{" * half + inner + "}" * half + "}" * (closed - paired))
-        pos = body.end() + closed
-    out.append(text[pos:])
+            raise err.error(body.group(), text.count("\n", 0, piece.start) + 1) from None
+        half = piece.paired // 2
+        out.append("{" * half + inner + "}" * half + "}" * piece.extra_close)
+    return "".join(out)
+
+
+def escape_placeholders(text: str) -> str:
+    """``text`` written so that a ``%%venice`` cell sends it unchanged.
+
+    Only placeholders need an escape, so this doubles exactly the braces ``interpolate`` would
+    pair. ``interpolate(escape_placeholders(t), {}) == t`` for every ``t``.
+    """
+    out: list[str] = []
+    for piece in _scan(text):
+        if isinstance(piece, str):
+            out.append(piece)
+            continue
+        doubled = 2 * piece.paired
+        out.append("{" * doubled + piece.body.group() + "}" * (doubled + piece.extra_close))
     return "".join(out)
 
 

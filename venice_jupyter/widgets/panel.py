@@ -23,6 +23,7 @@ from typing import Any
 
 from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
+from venice_jupyter.interpolate import escape_placeholders
 from venice_jupyter.magic_args import to_magic_line
 from venice_jupyter.params import ChatParams
 from venice_jupyter.reply import Reply
@@ -32,7 +33,6 @@ from venice_jupyter.widgets.loop import current_loop, on_loop
 from venice_jupyter.widgets.panel_parts import (
     ConversationPicker,
     PanelView,
-    escape_placeholders,
     model_options,
     resolve_state,
     stats_text,

@@ -14,7 +14,6 @@ import ipywidgets as w
 from venice_jupyter.conversation import Conversation, ConversationStore
 from venice_jupyter.errors import ConfigError
 from venice_jupyter.footer import _fmt_cost, summary
-from venice_jupyter.interpolate import _BODY, _CLOSE_RUN, _OPEN_RUN, _is_placeholder
 from venice_jupyter.models import ModelCatalog, summary_row
 from venice_jupyter.reply import Reply
 from venice_jupyter.widgets.controls import ParamControls
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ConversationPicker",
     "PanelView",
-    "escape_placeholders",
     "model_options",
     "resolve_state",
     "stats_text",
@@ -68,31 +66,6 @@ def status_html(text: str, kind: str = "info") -> str:
         return ""
     colour = _COLOURS.get(kind, "inherit")
     return f'<div class="venice-status venice-{kind}" style="color:{colour}">{escape(text)}</div>'
-
-
-def escape_placeholders(text: str) -> str:
-    """``text`` written so that a ``%%venice`` cell sends it unchanged.
-
-    The cell fills ``{name}`` placeholders from the notebook; only placeholders need an escape
-    (doubled braces), so this follows ``interpolate``'s own scan and doubles exactly the braces
-    it would pair. ``interpolate(escape_placeholders(t), {}) == t`` for every ``t``.
-    """
-    out: list[str] = []
-    pos = 0
-    while (run := _OPEN_RUN.search(text, pos)) is not None:
-        start, run_end = run.span()
-        body = _BODY.match(text, run_end)
-        closing = _CLOSE_RUN.match(text, body.end()) if body and _is_placeholder(body) else None
-        closed = closing.end() - closing.start() if closing else 0
-        if body is None or closed == 0:
-            out.append(text[pos:run_end])
-            pos = run_end
-            continue
-        paired = min(run_end - start, closed)
-        out.append(text[pos:run_end] + "{" * paired + body.group() + "}" * (closed + paired))
-        pos = body.end() + closed
-    out.append(text[pos:])
-    return "".join(out)
 
 
 def resolve_state(state: VeniceState | None) -> VeniceState:
