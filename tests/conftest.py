@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from tests.leakscan import TEST_KEY
@@ -28,3 +29,18 @@ def server(venice_server: OfflineServer) -> Iterator[OfflineServer]:
     venice_server.clear_faults()
     yield venice_server
     venice_server.clear_faults()
+
+
+@pytest.fixture(scope="module")
+def lenient_server() -> Iterator[OfflineServer]:
+    """A server of the test module's own, for tests that send invalid bodies on purpose."""
+    with OfflineServer() as running:
+        yield running
+
+
+@pytest.fixture
+def http(lenient_server: OfflineServer) -> Iterator[httpx.Client]:
+    """A plain HTTP client on ``lenient_server``; faults are cleared after each test."""
+    with httpx.Client(base_url=lenient_server.base_url, timeout=10) as client:
+        yield client
+    lenient_server.clear_faults()

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
 
-from venice_jupyter.offline import OfflineServer
+from tests.sse_events import parse_sse
 from venice_jupyter.offline.ngram import get_model
 from venice_jupyter.offline.topic import TopicIndex
 from venice_jupyter.sampling import SamplingSettings, processed_logprobs
@@ -21,24 +20,8 @@ QUESTION = "How do notebook kernels and cells work in Jupyter?"
 PROMPT = [{"role": "user", "content": QUESTION}]
 
 
-def parse_sse(raw: bytes) -> list[Any]:
-    events: list[Any] = []
-    for block in raw.decode("utf-8").split("\n\n"):
-        lines = [line[5:].lstrip(" ") for line in block.split("\n") if line.startswith("data:")]
-        if lines:
-            data = "\n".join(lines)
-            events.append(data if data == "[DONE]" else json.loads(data))
-    return events
-
-
-@pytest.fixture(scope="module")
-def client() -> Iterator[httpx.Client]:
-    with OfflineServer() as server, httpx.Client(base_url=server.base_url, timeout=10) as c:
-        yield c
-
-
-def chat(client: httpx.Client, **extra: Any) -> dict[str, Any]:
-    r = client.post(
+def chat(http: httpx.Client, **extra: Any) -> dict[str, Any]:
+    r = http.post(
         "/chat/completions", json={"model": "venice-offline", "messages": PROMPT, **extra}
     )
     assert r.status_code == 200, r.text
@@ -46,8 +29,8 @@ def chat(client: httpx.Client, **extra: Any) -> dict[str, Any]:
     return body
 
 
-def stream(client: httpx.Client, **extra: Any) -> list[Any]:
-    r = client.post(
+def stream(http: httpx.Client, **extra: Any) -> list[Any]:
+    r = http.post(
         "/chat/completions",
         json={"model": "venice-offline", "messages": PROMPT, "stream": True, **extra},
     )
@@ -75,77 +58,77 @@ def deltas(events: list[Any], key: str = "content", index: int = 0) -> list[Any]
 # --- determinism, n, limits ------------------------------------------------------------------
 
 
-def test_seed_determinism(client: httpx.Client) -> None:
+def test_seed_determinism(http: httpx.Client) -> None:
     settings = {"max_tokens": 80, "temperature": 1.3, "top_p": 0.95}
-    first = content(chat(client, seed=42, **settings))
-    assert content(chat(client, seed=42, **settings)) == first
-    assert "".join(deltas(stream(client, seed=42, **settings))) == first
-    assert content(chat(client, seed=43, **settings)) != first
-    unseeded = {content(chat(client, temperature=2.0, max_tokens=80)) for _ in range(4)}
+    first = content(chat(http, seed=42, **settings))
+    assert content(chat(http, seed=42, **settings)) == first
+    assert "".join(deltas(stream(http, seed=42, **settings))) == first
+    assert content(chat(http, seed=43, **settings)) != first
+    unseeded = {content(chat(http, temperature=2.0, max_tokens=80)) for _ in range(4)}
     assert len(unseeded) > 1
 
 
-def test_n_choices(client: httpx.Client) -> None:
-    body = chat(client, n=3, seed=7, temperature=1.5, max_tokens=40)
+def test_n_choices(http: httpx.Client) -> None:
+    body = chat(http, n=3, seed=7, temperature=1.5, max_tokens=40)
     assert [c["index"] for c in body["choices"]] == [0, 1, 2]
     texts = [content(body, i) for i in range(3)]
     assert len(set(texts)) == 3
     assert body["usage"]["completion_tokens"] == 120
-    events = stream(client, n=3, seed=7, temperature=1.5, max_tokens=40)
+    events = stream(http, n=3, seed=7, temperature=1.5, max_tokens=40)
     assert {c["choices"][0]["index"] for c in events if c["choices"]} == {0, 1, 2}
     assert ["".join(deltas(events, index=i)) for i in range(3)] == texts
-    assert content(body, 0) == content(chat(client, seed=7, temperature=1.5, max_tokens=40))
+    assert content(body, 0) == content(chat(http, seed=7, temperature=1.5, max_tokens=40))
 
 
-def test_stop_strings(client: httpx.Client) -> None:
-    base = content(chat(client, seed=5, max_tokens=120))
+def test_stop_strings(http: httpx.Client) -> None:
+    base = content(chat(http, seed=5, max_tokens=120))
     words = base.split()
     stop = words[len(words) // 2]
     expected = base[: base.index(stop)]
-    body = chat(client, seed=5, max_tokens=120, stop=[stop, "zzzz-never"])
+    body = chat(http, seed=5, max_tokens=120, stop=[stop, "zzzz-never"])
     assert content(body) == expected
     choice = body["choices"][0]
     assert (choice["finish_reason"], choice["stop_reason"]) == ("stop", "stop")
-    streamed = deltas(stream(client, seed=5, max_tokens=120, stop=stop))
+    streamed = deltas(stream(http, seed=5, max_tokens=120, stop=stop))
     assert "".join(streamed) == expected and all(stop not in d for d in streamed)
 
 
-def test_stop_token_ids(client: httpx.Client) -> None:
-    base = chat(client, seed=9, max_tokens=60, logprobs=True)
+def test_stop_token_ids(http: httpx.Client) -> None:
+    base = chat(http, seed=9, max_tokens=60, logprobs=True)
     tokens = [e["token"] for e in base["choices"][0]["logprobs"]["content"]]
     target = tokens[10]
     stop_id = get_model().index[target]
-    body = chat(client, seed=9, max_tokens=60, stop_token_ids=[stop_id, 123456789])
+    body = chat(http, seed=9, max_tokens=60, stop_token_ids=[stop_id, 123456789])
     assert content(body) == "".join(tokens[: tokens.index(target)])
     assert body["choices"][0]["finish_reason"] == "stop"
 
 
-def test_max_tokens_and_precedence(client: httpx.Client) -> None:
-    body = chat(client, max_tokens=7)
+def test_max_tokens_and_precedence(http: httpx.Client) -> None:
+    body = chat(http, max_tokens=7)
     assert body["choices"][0]["finish_reason"] == "length"
     assert body["usage"]["completion_tokens"] == 7
-    both = chat(client, max_tokens=50, max_completion_tokens=4)
+    both = chat(http, max_tokens=50, max_completion_tokens=4)
     assert both["usage"]["completion_tokens"] == 4
-    ignored = chat(client, max_tokens=0, seed=1)  # <= 0 is ignored: the model's default applies
+    ignored = chat(http, max_tokens=0, seed=1)  # <= 0 is ignored: the model's default applies
     assert ignored["usage"]["completion_tokens"] > 0
 
 
-def test_end_of_answer_token_stops(client: httpx.Client) -> None:
-    body = chat(client, temperature=0.0, max_tokens=4000)
+def test_end_of_answer_token_stops(http: httpx.Client) -> None:
+    body = chat(http, temperature=0.0, max_tokens=4000)
     choice = body["choices"][0]
     assert (choice["finish_reason"], choice["stop_reason"]) == ("stop", None)
     assert body["usage"]["completion_tokens"] < 4000
-    assert content(body) == content(chat(client, temperature=0.0, max_tokens=4000))
+    assert content(body) == content(chat(http, temperature=0.0, max_tokens=4000))
 
 
 # --- logprobs --------------------------------------------------------------------------------
 
 
-def test_logprobs_match_the_model(client: httpx.Client) -> None:
+def test_logprobs_match_the_model(http: httpx.Client) -> None:
     """Reported logprobs are the model's distribution after temperature, before top_p."""
     settings = SamplingSettings(temperature=0.7, top_p=0.9)
     body = chat(
-        client, seed=21, max_tokens=40, temperature=0.7, top_p=0.9, logprobs=True, top_logprobs=3
+        http, seed=21, max_tokens=40, temperature=0.7, top_p=0.9, logprobs=True, top_logprobs=3
     )
     logprobs = body["choices"][0]["logprobs"]
     entries = logprobs["content"]
@@ -165,8 +148,8 @@ def test_logprobs_match_the_model(client: httpx.Client) -> None:
         context.append(dist.ids[chosen])
 
 
-def test_streamed_logprobs(client: httpx.Client) -> None:
-    events = stream(client, seed=4, max_tokens=10, logprobs=True, top_logprobs=2)
+def test_streamed_logprobs(http: httpx.Client) -> None:
+    events = stream(http, seed=4, max_tokens=10, logprobs=True, top_logprobs=2)
     token_chunks = [c for c in events if c.get("choices") and c["choices"][0]["logprobs"]]
     assert len(token_chunks) == 10
     for chunk in token_chunks:
@@ -199,22 +182,22 @@ RECIPE = {
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_json_schema_output_validates(client: httpx.Client, seed: int) -> None:
+def test_json_schema_output_validates(http: httpx.Client, seed: int) -> None:
     openai_shape = {
         "type": "json_schema",
         "json_schema": {"name": "recipe", "strict": True, "schema": RECIPE},
     }
-    body = chat(client, seed=seed, response_format=openai_shape)
+    body = chat(http, seed=seed, response_format=openai_shape)
     jsonschema.validate(json.loads(content(body)), RECIPE)
-    inline = chat(client, seed=seed, response_format={"type": "json_schema", "json_schema": RECIPE})
+    inline = chat(http, seed=seed, response_format={"type": "json_schema", "json_schema": RECIPE})
     jsonschema.validate(json.loads(content(inline)), RECIPE)
-    pieces = deltas(stream(client, seed=seed, response_format=openai_shape))
+    pieces = deltas(stream(http, seed=seed, response_format=openai_shape))
     assert len(pieces) > 5
     assert "".join(pieces) == content(body)
 
 
-def test_json_object(client: httpx.Client) -> None:
-    value = json.loads(content(chat(client, response_format={"type": "json_object"})))
+def test_json_object(http: httpx.Client) -> None:
+    value = json.loads(content(chat(http, response_format={"type": "json_object"})))
     assert isinstance(value, dict) and isinstance(value["answer"], str)
 
 
@@ -248,8 +231,8 @@ CLOCK = {
 }
 
 
-def test_tool_call_required(client: httpx.Client) -> None:
-    body = chat(client, tools=[WEATHER], tool_choice="required", seed=3)
+def test_tool_call_required(http: httpx.Client) -> None:
+    body = chat(http, tools=[WEATHER], tool_choice="required", seed=3)
     choice = body["choices"][0]
     assert choice["finish_reason"] == "tool_calls" and choice["message"]["content"] is None
     (call,) = choice["message"]["tool_calls"]
@@ -258,7 +241,7 @@ def test_tool_call_required(client: httpx.Client) -> None:
     jsonschema.validate(
         json.loads(call["function"]["arguments"]), WEATHER["function"]["parameters"]
     )  # type: ignore[index]
-    events = stream(client, tools=[WEATHER], tool_choice="required", seed=3)
+    events = stream(http, tools=[WEATHER], tool_choice="required", seed=3)
     pieces = [
         c["choices"][0]["delta"]["tool_calls"][0]
         for c in events
@@ -270,10 +253,10 @@ def test_tool_call_required(client: httpx.Client) -> None:
     assert events[-2]["choices"][0]["finish_reason"] == "tool_calls"
 
 
-def test_tool_choice_auto_named_and_parallel(client: httpx.Client) -> None:
+def test_tool_choice_auto_named_and_parallel(http: httpx.Client) -> None:
     def ask(text: str, **extra: Any) -> dict[str, Any]:
         return chat(
-            client, messages=[{"role": "user", "content": text}], tools=[WEATHER, CLOCK], **extra
+            http, messages=[{"role": "user", "content": text}], tools=[WEATHER, CLOCK], **extra
         )["choices"][0]
 
     plain = ask("Tell me about bread")
@@ -293,7 +276,7 @@ def test_tool_choice_auto_named_and_parallel(client: httpx.Client) -> None:
     assert none["message"]["tool_calls"] == []
 
 
-def test_answer_after_tool_result(client: httpx.Client) -> None:
+def test_answer_after_tool_result(http: httpx.Client) -> None:
     messages = [
         {"role": "user", "content": "call get_weather for Oslo"},
         {
@@ -309,27 +292,25 @@ def test_answer_after_tool_result(client: httpx.Client) -> None:
         },
         {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 3}'},
     ]
-    choice = chat(client, messages=messages, tools=[WEATHER], max_tokens=20)["choices"][0]
+    choice = chat(http, messages=messages, tools=[WEATHER], max_tokens=20)["choices"][0]
     assert choice["message"]["tool_calls"] == [] and choice["message"]["content"]
 
 
 # --- web search and reasoning ----------------------------------------------------------------
 
 
-def test_web_search_citations(client: httpx.Client) -> None:
+def test_web_search_citations(http: httpx.Client) -> None:
     ask = [{"role": "user", "content": "How does temperature and top-p sampling work?"}]
-    searched = chat(
-        client, messages=ask, max_tokens=5, venice_parameters={"enable_web_search": "on"}
-    )
+    searched = chat(http, messages=ask, max_tokens=5, venice_parameters={"enable_web_search": "on"})
     citations = searched["venice_parameters"]["web_search_citations"]
     assert citations and all(
         c["url"].startswith("https://example.com/") and c["title"] for c in citations
     )
-    plain = chat(client, messages=ask, max_tokens=5)
+    plain = chat(http, messages=ask, max_tokens=5)
     assert plain["venice_parameters"]["web_search_citations"] == []
     assert searched["cost"]["usd"] == pytest.approx(plain["cost"]["usd"] + 0.01)
     by_suffix = chat(
-        client,
+        http,
         messages=ask,
         max_tokens=5,
         model="venice-offline:enable_web_search=on&include_venice_system_prompt=false",
@@ -338,20 +319,19 @@ def test_web_search_citations(client: httpx.Client) -> None:
     assert by_suffix["venice_parameters"]["include_venice_system_prompt"] is False
     assert by_suffix["venice_parameters"]["web_search_citations"] == citations
     assert (
-        "bogus"
-        not in chat(client, max_tokens=2, venice_parameters={"bogus": 1})["venice_parameters"]
+        "bogus" not in chat(http, max_tokens=2, venice_parameters={"bogus": 1})["venice_parameters"]
     )
     unrelated = [{"role": "user", "content": "zzzz qqqq"}]
     auto = chat(
-        client, messages=unrelated, max_tokens=5, venice_parameters={"enable_web_search": "auto"}
+        http, messages=unrelated, max_tokens=5, venice_parameters={"enable_web_search": "auto"}
     )
     assert auto["venice_parameters"]["web_search_citations"] == []
 
 
-def test_web_search_in_stream(client: httpx.Client) -> None:
+def test_web_search_in_stream(http: httpx.Client) -> None:
     ask = [{"role": "user", "content": "How should I water a vegetable garden?"}]
     events = stream(
-        client,
+        http,
         messages=ask,
         max_tokens=5,
         venice_parameters={"enable_web_search": "on", "include_search_results_in_stream": True},
@@ -363,12 +343,10 @@ def test_web_search_in_stream(client: httpx.Client) -> None:
     ]
     assert len(carrying) == 1 and events[carrying[0]]["choices"] == []
     assert carrying[0] >= len(events) - 2  # at the end, before usage and [DONE]
-    quiet = stream(
-        client, messages=ask, max_tokens=5, venice_parameters={"enable_web_search": "on"}
-    )
+    quiet = stream(http, messages=ask, max_tokens=5, venice_parameters={"enable_web_search": "on"})
     assert not any("venice_parameters" in c for c in quiet)
     documents = chat(
-        client,
+        http,
         messages=ask,
         max_tokens=5,
         venice_parameters={"enable_web_search": "on", "return_search_results_as_documents": True},
@@ -378,8 +356,8 @@ def test_web_search_in_stream(client: httpx.Client) -> None:
     assert json.loads(call["function"]["arguments"])["documents"]
 
 
-def test_reasoning_comes_first(client: httpx.Client) -> None:
-    events = stream(client, model="venice-offline-reasoning", seed=2, max_tokens=300)
+def test_reasoning_comes_first(http: httpx.Client) -> None:
+    events = stream(http, model="venice-offline-reasoning", seed=2, max_tokens=300)
     kinds = [
         next(k for k in ("reasoning_content", "content") if k in c["choices"][0]["delta"])
         for c in events
@@ -392,7 +370,7 @@ def test_reasoning_comes_first(client: httpx.Client) -> None:
     shown = kinds.count("reasoning_content")
     # the line break that ends the reasoning is generated (counted) but not shown
     assert usage["completion_tokens_details"]["reasoning_tokens"] in (shown, shown + 1)
-    body = chat(client, model="venice-offline-reasoning", seed=2, max_tokens=300)
+    body = chat(http, model="venice-offline-reasoning", seed=2, max_tokens=300)
     message = body["choices"][0]["message"]
     assert message["reasoning_content"] == "".join(deltas(events, "reasoning_content"))
     assert message["content"] == "".join(deltas(events))
@@ -409,15 +387,15 @@ def test_reasoning_comes_first(client: httpx.Client) -> None:
     ],
 )
 def test_reasoning_controls(
-    client: httpx.Client, extra: dict[str, Any], shown: bool, counted: bool
+    http: httpx.Client, extra: dict[str, Any], shown: bool, counted: bool
 ) -> None:
-    body = chat(client, model="venice-offline-reasoning", max_tokens=200, **extra)
+    body = chat(http, model="venice-offline-reasoning", max_tokens=200, **extra)
     assert (body["choices"][0]["message"]["reasoning_content"] is not None) == shown
     assert (body["usage"]["completion_tokens_details"]["reasoning_tokens"] > 0) == counted
 
 
-def test_limit_reached_while_reasoning(client: httpx.Client) -> None:
-    body = chat(client, model="venice-offline-reasoning", max_completion_tokens=5)
+def test_limit_reached_while_reasoning(http: httpx.Client) -> None:
+    body = chat(http, model="venice-offline-reasoning", max_completion_tokens=5)
     choice = body["choices"][0]
     assert choice["finish_reason"] == "length" and choice["message"]["content"] == ""
     assert body["usage"]["completion_tokens_details"]["reasoning_tokens"] == 5

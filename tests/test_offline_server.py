@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 
+from tests.sse_events import parse_sse
 from venice_jupyter.offline import Fault, OfflineServer
 
 SPEC = Path(__file__).parents[1] / "spec" / "venice-openapi.yaml"
@@ -65,46 +65,22 @@ def chat_response_schema() -> dict[str, Any]:
     return schema
 
 
-def parse_sse(raw: bytes) -> list[Any]:
-    """Each event's data as JSON, or "[DONE]". Splits on LF only (never str.splitlines)."""
-    events: list[Any] = []
-    for block in raw.decode("utf-8").split("\n\n"):
-        lines = [line[5:].lstrip(" ") for line in block.split("\n") if line.startswith("data:")]
-        if lines:
-            data = "\n".join(lines)
-            events.append(data if data == "[DONE]" else json.loads(data))
-    return events
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[OfflineServer]:
-    with OfflineServer() as running:
-        yield running
-
-
-@pytest.fixture
-def client(server: OfflineServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.base_url, timeout=10) as c:
-        yield c
-    server.clear_faults()
-
-
-def chat(client: httpx.Client, **body: Any) -> httpx.Response:
-    return client.post(
+def chat(http: httpx.Client, **body: Any) -> httpx.Response:
+    return http.post(
         "/chat/completions", json={"model": "venice-offline", "messages": PROMPT, **body}
     )
 
 
-def stream(client: httpx.Client, **body: Any) -> tuple[httpx.Response, list[Any]]:
-    response = chat(client, stream=True, **body)
+def stream(http: httpx.Client, **body: Any) -> tuple[httpx.Response, list[Any]]:
+    response = chat(http, stream=True, **body)
     return response, parse_sse(response.content)
 
 
 # --- streaming and bodies --------------------------------------------------------------------
 
 
-def test_stream_shape(client: httpx.Client) -> None:
-    response, events = stream(client, max_tokens=30, seed=11)
+def test_stream_shape(http: httpx.Client) -> None:
+    response, events = stream(http, max_tokens=30, seed=11)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/event-stream")
     assert response.headers["transfer-encoding"] == "chunked"
@@ -131,17 +107,17 @@ def test_stream_shape(client: httpx.Client) -> None:
     assert usage["completion_tokens_details"] == {"reasoning_tokens": 0}
     assert usage_chunk["cost"]["usd"] > 0 and usage_chunk["cost"]["diem"] == 0
     text = "".join(c["choices"][0]["delta"]["content"] for c in content)
-    whole = chat(client, max_tokens=30, seed=11).json()
+    whole = chat(http, max_tokens=30, seed=11).json()
     assert whole["choices"][0]["message"]["content"] == text
 
 
-def test_usage_chunk_sent_without_stream_options(client: httpx.Client) -> None:
-    _, events = stream(client, max_tokens=3, stream_options={"include_usage": False})
+def test_usage_chunk_sent_without_stream_options(http: httpx.Client) -> None:
+    _, events = stream(http, max_tokens=3, stream_options={"include_usage": False})
     assert "usage" in events[-2]
 
 
-def test_body_matches_spec(client: httpx.Client) -> None:
-    response = chat(client, max_tokens=20, seed=3)
+def test_body_matches_spec(http: httpx.Client) -> None:
+    response = chat(http, max_tokens=20, seed=3)
     body = response.json()
     assert_valid(chat_response_schema(), body)
     assert body["object"] == "chat.completion"
@@ -150,43 +126,43 @@ def test_body_matches_spec(client: httpx.Client) -> None:
     assert body["cost"]["usd"] > 0
 
 
-def test_gzip_and_brotli(client: httpx.Client) -> None:
-    raw = client.post(
+def test_gzip_and_brotli(http: httpx.Client) -> None:
+    raw = http.post(
         "/chat/completions",
         json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
         headers={"Accept-Encoding": "gzip"},
     )
     assert raw.headers["content-encoding"] == "gzip"
     assert raw.json()["object"] == "chat.completion"  # httpx decoded it
-    with client.stream(
+    with http.stream(
         "POST",
         "/chat/completions",
         headers={"Accept-Encoding": "gzip"},
         json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
     ) as r:
         assert json.loads(gzip.decompress(b"".join(r.iter_raw())))["object"] == "chat.completion"
-    br = client.post(
+    br = http.post(
         "/chat/completions",
         headers={"Accept-Encoding": "br"},
         json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
     )
     assert br.headers["content-encoding"] == "br" and br.json()["choices"]
-    plain = client.post(
+    plain = http.post(
         "/chat/completions",
         headers={"Accept-Encoding": "identity"},
         json={"model": "venice-offline", "messages": PROMPT, "max_tokens": 5},
     )
     assert "content-encoding" not in plain.headers
-    streamed = chat(client, stream=True, max_tokens=3)
+    streamed = chat(http, stream=True, max_tokens=3)
     assert "content-encoding" not in streamed.headers  # only applied when stream is false
 
 
 # --- headers ---------------------------------------------------------------------------------
 
 
-def test_chat_headers(client: httpx.Client) -> None:
-    first = chat(client, max_tokens=5)
-    second = chat(client, max_tokens=5, stream=True)
+def test_chat_headers(http: httpx.Client) -> None:
+    first = chat(http, max_tokens=5)
+    second = chat(http, max_tokens=5, stream=True)
     for r in (first, second):
         for name in (
             "cf-ray",
@@ -210,8 +186,8 @@ def test_chat_headers(client: httpx.Client) -> None:
     assert int(second.headers["x-ratelimit-reset-requests"]) > time.time()
 
 
-def test_deprecated_model_headers(client: httpx.Client) -> None:
-    r = chat(client, model="venice-offline-legacy", max_tokens=3)
+def test_deprecated_model_headers(http: httpx.Client) -> None:
+    r = chat(http, model="venice-offline-legacy", max_tokens=3)
     assert r.status_code == 200
     assert "deprecated" in r.headers["x-venice-model-deprecation-warning"]
     assert r.headers["x-venice-model-deprecation-date"].startswith("2027-")
@@ -240,8 +216,8 @@ def test_rate_limit_and_balance() -> None:
 # --- models endpoints ------------------------------------------------------------------------
 
 
-def test_models_listing(client: httpx.Client) -> None:
-    listing = client.get("/models").json()
+def test_models_listing(http: httpx.Client) -> None:
+    listing = http.get("/models").json()
     assert listing["object"] == "list" and listing["type"] == "text"
     models = {m["id"]: m for m in listing["data"]}
     assert set(models) >= {"venice-offline", "venice-offline-small", "venice-offline-reasoning"}
@@ -270,16 +246,16 @@ def test_models_listing(client: httpx.Client) -> None:
         or small["supportsResponseSchema"]
     )
     assert models["venice-offline-legacy"]["model_spec"]["deprecation"]["replacementModelId"]
-    assert client.get("/models", params={"type": "all"}).json()["data"]
-    assert [m["id"] for m in client.get("/models?type=code").json()["data"]] == ["venice-offline"]
-    assert client.get("/models?type=image").json()["data"] == []
-    assert client.get("/models?type=bogus").status_code == 400
+    assert http.get("/models", params={"type": "all"}).json()["data"]
+    assert [m["id"] for m in http.get("/models?type=code").json()["data"]] == ["venice-offline"]
+    assert http.get("/models?type=image").json()["data"] == []
+    assert http.get("/models?type=bogus").status_code == 400
 
 
-def test_traits_and_compatibility(client: httpx.Client) -> None:
-    traits = client.get("/models/traits").json()
+def test_traits_and_compatibility(http: httpx.Client) -> None:
+    traits = http.get("/models/traits").json()
     assert traits["object"] == "list" and traits["data"]["default"] == "venice-offline"
-    mapping = client.get("/models/compatibility_mapping").json()["data"]
+    mapping = http.get("/models/compatibility_mapping").json()["data"]
     assert mapping["gpt-4o"] == "venice-offline"
     for name, expected in [
         ("default", "venice-offline"),
@@ -287,7 +263,7 @@ def test_traits_and_compatibility(client: httpx.Client) -> None:
         ("Venice_Offline.Reasoning", "venice-offline-reasoning"),
         ("offline-small", "venice-offline-small"),
     ]:
-        r = chat(client, model=name, max_tokens=2)
+        r = chat(http, model=name, max_tokens=2)
         assert r.status_code == 200 and r.json()["model"] == expected, name
 
 
@@ -342,10 +318,8 @@ def test_traits_and_compatibility(client: httpx.Client) -> None:
         ),
     ],
 )
-def test_request_errors(
-    client: httpx.Client, body: dict[str, Any], status: int, error: str
-) -> None:
-    r = chat(client, **body)
+def test_request_errors(http: httpx.Client, body: dict[str, Any], status: int, error: str) -> None:
+    r = chat(http, **body)
     assert r.status_code == status
     payload = r.json()
     assert payload["error"] == error
@@ -354,17 +328,17 @@ def test_request_errors(
         assert payload["issues"] and "_errors" in payload["details"]
 
 
-def test_invalid_json_content_type_and_context(client: httpx.Client) -> None:
-    bad = client.post(
+def test_invalid_json_content_type_and_context(http: httpx.Client) -> None:
+    bad = http.post(
         "/chat/completions", content=b"{nope", headers={"Content-Type": "application/json"}
     )
     assert (bad.status_code, bad.json()) == (400, {"error": "Invalid JSON request"})
-    text = client.post("/chat/completions", content=b"{}", headers={"Content-Type": "text/plain"})
+    text = http.post("/chat/completions", content=b"{}", headers={"Content-Type": "text/plain"})
     assert text.json() == {"error": "'Content-Type' must be 'application/json'"}
-    huge = chat(client, messages=[{"role": "user", "content": "word " * 40_000}])
+    huge = chat(http, messages=[{"role": "user", "content": "word " * 40_000}])
     assert huge.status_code == 400
     assert huge.json()["error"]["code"] == "context_length_exceeded"
-    assert client.get("/nowhere").status_code == 404
+    assert http.get("/nowhere").status_code == 404
 
 
 def test_auth() -> None:
@@ -395,9 +369,9 @@ def test_auth() -> None:
 
 
 def test_recorded_requests_match_the_request_schema(
-    server: OfflineServer, client: httpx.Client
+    lenient_server: OfflineServer, http: httpx.Client
 ) -> None:
-    client.delete("/_offline/requests")
+    http.delete("/_offline/requests")
     bodies = [
         {"max_tokens": 2, "stop": None, "venice_parameters": {"enable_web_search": "auto"}},
         {
@@ -411,9 +385,9 @@ def test_recorded_requests_match_the_request_schema(
         },
     ]
     for body in bodies:
-        assert chat(client, **body).status_code == 200
-    recorded = client.get("/_offline/requests").json()["data"]
-    assert recorded == server.requests[-2:] and len(recorded) == 2
+        assert chat(http, **body).status_code == 200
+    recorded = http.get("/_offline/requests").json()["data"]
+    assert recorded == lenient_server.requests[-2:] and len(recorded) == 2
     request_schema = {"$ref": "#/components/schemas/ChatCompletionRequest"}
     for body in recorded:
         assert_valid(request_schema, body)
@@ -422,7 +396,7 @@ def test_recorded_requests_match_the_request_schema(
 # --- connections -----------------------------------------------------------------------------
 
 
-def test_keep_alive_serves_several_requests_on_one_socket(server: OfflineServer) -> None:
+def test_keep_alive_serves_several_requests_on_one_socket(lenient_server: OfflineServer) -> None:
     payload = json.dumps(
         {"model": "venice-offline", "messages": PROMPT, "max_tokens": 3, "stream": True}
     ).encode()
@@ -430,7 +404,7 @@ def test_keep_alive_serves_several_requests_on_one_socket(server: OfflineServer)
         b"POST /api/v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
         b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(payload), payload)
     )
-    with socket.create_connection((server.host, server.port), timeout=5) as sock:
+    with socket.create_connection((lenient_server.host, lenient_server.port), timeout=5) as sock:
         for _ in range(2):
             sock.sendall(request)
             data = b""
