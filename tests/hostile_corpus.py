@@ -8,7 +8,7 @@ are too big to share a notebook with others.
 
     CASES        every case, in a stable order (names unique)
     BATCHED      the cases that share one notebook per path
-    SOLO         the big ones (a 1 MB line, 10,000 nested list levels)
+    SOLO         the big ones (a 1 MB line, 10,000 nested list levels, 5,000 math spans)
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 
-__all__ = ["BATCHED", "CASES", "SOLO", "Case", "pwn"]
+__all__ = ["BATCHED", "CASES", "PATHOLOGICAL", "SOLO", "Case", "pwn"]
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,10 @@ def _cases() -> list[Case]:
     add("math-frac-5000", "$$" + "\\frac{1}{" * 5000 + "x" + "}" * 5000 + "$$", "\\frac{1}{" * 3)
     add("math-display-huge", "$$" + "x^{2}+" * 20_000 + "y$$\n\nafter", "x^{2}+" * 3)
     add("math-frac-inline", "$" + "\\frac{1}{" * 5000 + "x" + "}" * 5000 + "$ after", "after")
+    # Each span costs MathJax milliseconds: 5,000 of them would hold the page for many seconds,
+    # so an answer's math past its budget is shown as source. On its own, to time it.
+    flood = " ".join(f"$x_{{{i}}}^2$" for i in range(5000))
+    add("math-flood", flood + "\n\nafter the flood", "after the flood", solo=True)
 
     # --- text that looks like templates ---------------------------------------------------------
     body = f'{{{{constructor.constructor("{pwn("template-curly")}")()}}}}'
@@ -246,3 +250,32 @@ def _cases() -> list[Case]:
 CASES: list[Case] = _cases()
 BATCHED: list[Case] = [c for c in CASES if not c.solo]
 SOLO: list[Case] = [c for c in CASES if c.solo]
+
+# Markdown that makes a careless parser slow or deep (no payloads): each must still render, and
+# show the text after it. Their cost is measured in bench/bench_hostile.py.
+MEGABYTE = 1_000_000
+PATHOLOGICAL: dict[str, str] = dict(
+    [
+        ("10,000 nested list levels", "- " * 10_000 + "deep\n\nafter the list"),
+        ("10,000 nested quotes", "> " * 10_000 + "deep\n\nafter the list"),
+        ("10,000 nested ordered lists", "1. " * 10_000 + "deep\n\nafter the list"),
+        (
+            "nested by indentation",
+            "".join("  " * i + "- x\n" for i in range(700)) + "\nafter the list",
+        ),
+        ("1 MB line of text", "a" * MEGABYTE + "\n\nafter the list"),
+        ("1 MB line of emphasis", "*a_" * (MEGABYTE // 3) + "\n\nafter the list"),
+        ("1 MB line of brackets", "[a](" * (MEGABYTE // 4) + "\n\nafter the list"),
+        ("1 MB line of dollars", "$a " * (MEGABYTE // 3) + "\n\nafter the list"),
+        (
+            "1 MB line of html",
+            "<img src=x onerror=alert(1)>" * (MEGABYTE // 28) + "\n\nafter the list",
+        ),
+        ("1 MB line of pipes", "|" * MEGABYTE + "\n|-|\n\nafter the list"),
+        ("wide table", "|a" * 50_000 + "|\n" + "|-" * 50_000 + "|\n\nafter the list"),
+        ("bracket paragraphs", ("[a" * 500 + "\n\n") * 200 + "after the list"),
+        ("unclosed math lines", "\\[\n" * 20_000 + "\nafter the list"),
+        ("dollar paragraphs", ("$a " * 3_000 + "\n\n") * 10 + "after the list"),
+        ("1 MB code line", "```python\n" + "x = '" * (MEGABYTE // 5) + "\n```\n\nafter the list"),
+    ]
+)

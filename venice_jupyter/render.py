@@ -42,7 +42,9 @@ from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from venice_jupyter.blocks import SafeRenderer, escape_text, make_markdown, show_controls
+from venice_jupyter.blocks import INLINE_USED, SafeRenderer, make_markdown
+from venice_jupyter.safe_text import escape_text, show_controls
+from venice_jupyter.tex import MATH_USED
 
 __all__ = [
     "CHUNK_LINES",
@@ -171,6 +173,15 @@ def _top_level(tokens: Sequence[Token]) -> list[_Block]:
     return blocks
 
 
+def _spent(tokens: Sequence[Token], before: tuple[int, int]) -> tuple[int, int]:
+    """The inline budget spent by the end of ``tokens`` (``before`` if they hold no text)."""
+    for token in reversed(tokens):
+        if INLINE_USED in token.meta:
+            spent: tuple[int, int] = token.meta[INLINE_USED]
+            return spent
+    return before
+
+
 def _offset(lines: list[str], line: int) -> int:
     return sum(map(len, lines[:line])) + line  # where the line starts in "\n".join(lines)
 
@@ -187,6 +198,8 @@ class StreamingMarkdown:
         self._prefix = 0  # length of that replayed prefix; 0 when there is none
         self._finished: list[str] = []
         self._refs: dict[str, Any] = {}  # reference definitions from finished text
+        self._math_used = (0, 0)  # the math budget finished pieces spent (see tex.py)
+        self._inline_used = (0, 0)  # and the inline-parsing budget (see blocks.py)
         self._after_cr = False
         self._tail_html: str | None = None  # the tail's blocks, until the next feed
         self._styled = False  # whether a finished piece has carried the <style> yet
@@ -224,7 +237,7 @@ class StreamingMarkdown:
             if len(source) <= self._prefix:
                 self._tail_html = ""
             else:
-                env: dict[str, Any] = {"references": dict(self._refs)}
+                env = self._env()
                 tokens = self._md.parse(source, env)
                 blocks = _top_level(tokens)
                 self._tail_html = "".join(
@@ -235,6 +248,14 @@ class StreamingMarkdown:
     def full_html(self) -> str:
         """The canonical HTML of everything fed, as :func:`render_markdown` makes it."""
         return render_markdown("".join(self._parts), md=self._md)
+
+    def _env(self) -> dict[str, Any]:
+        # What finished pieces carry forward: their reference definitions and spent math budget.
+        return {
+            "references": dict(self._refs),
+            MATH_USED: self._math_used,
+            INLINE_USED: self._inline_used,
+        }
 
     def _source(self) -> str:
         if self._pending:
@@ -261,7 +282,7 @@ class StreamingMarkdown:
         source = self._source()
         cut = source.rfind("\n") + 1
         complete = source[:cut]
-        env: dict[str, Any] = {"references": dict(self._refs)}
+        env = self._env()
         tokens = self._md.parse(complete, env)
         blocks = _top_level(tokens)
         if not blocks:
@@ -285,6 +306,9 @@ class StreamingMarkdown:
             self._tail = prefix + source[_offset(lines, last.end_line) :]
             self._prefix = len(prefix)
         self._finished.extend(html for html in done if html)
+        self._math_used = env.get(MATH_USED, self._math_used)
+        upto = last.stop if prefix is not None else last.start if done else 0
+        self._inline_used = _spent(tokens[:upto], self._inline_used)
         # When nothing finished, the tail is one growing block: a fence or a table is looked at
         # again when it is due for a split, anything else (a long list) once it has grown by
         # half, so it costs linear time in all, not quadratic.
