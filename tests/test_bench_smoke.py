@@ -6,7 +6,14 @@ import re
 
 import pytest
 
-from bench import bench_load_ext, bench_magic, bench_offline, bench_stream_cpu, bench_ttft
+from bench import (
+    bench_hostile,
+    bench_load_ext,
+    bench_magic,
+    bench_offline,
+    bench_stream_cpu,
+    bench_ttft,
+)
 from bench._common import goal, info
 from bench.markdown_answer import markdown_answer
 from bench.sse_server import body_pieces, expected_text
@@ -61,6 +68,16 @@ def test_offline_throughput_in_process_and_over_http() -> None:
     assert all(rate > 0 for rate in bench_offline.measure_sample(rounds=1, tokens=200))
     [(received, wall, cpu)] = bench_offline.measure_http(rounds=1, requests=1)
     assert received > 0 and wall > 0 and cpu > 0
+    [built] = bench_offline.measure_build(rounds=1)
+    assert built > 0
+
+
+def test_hostile_costs_are_measured_for_the_named_answers() -> None:
+    results = bench_hostile.results(quick=True, names={"script-block", "dollar paragraphs"})
+    by_name = {r.name: r for r in results}
+    assert {"hostile_render_whole_worst_s", "interpolate_1mb_cell_worst_s"} <= set(by_name)
+    assert all(r.value >= 0 for r in results)
+    assert by_name["interpolate_1mb_cell_worst_s"].value > 0
 
 
 def test_markdown_answer_is_long_varied_markdown() -> None:
