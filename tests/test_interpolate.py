@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -193,16 +192,19 @@ MB = 1 << 20
         pytest.param("{x:" + "1" * MB, id="long-spec"),
     ],
 )
-def test_one_megabyte_cell_is_linear(text: str) -> None:
-    # A quadratic scan takes minutes on these; a linear one well under a second or two.
-    started = time.perf_counter()
-    interpolate(text, {"x": 1})
-    assert time.perf_counter() - started < 10
+def test_one_megabyte_cell_is_filled_as_written(text: str) -> None:
+    # A quadratic scan takes minutes on these (the suite's timeout would stop it); what a linear
+    # one costs is measured in bench/bench_hostile.py.
+    filled = interpolate(text, {"x": 1})
+    if text.startswith("{x}"):
+        assert filled == "1" * (MB // 3)
+    elif text.startswith("{{x}"):
+        assert filled == "{1" * (MB // 4)  # one brace pairs: filled; the other is literal
+    else:
+        assert filled == text  # nothing else in them is a placeholder
 
 
 def test_one_megabyte_cell_with_an_error_at_the_end() -> None:
     text = "ok {x}\n" * (MB // 7) + "{missing}"
-    started = time.perf_counter()
     with pytest.raises(ParameterError, match=rf"line {MB // 7 + 1}\)"):
         interpolate(text, {"x": 1})
-    assert time.perf_counter() - started < 10

@@ -124,15 +124,10 @@ def test_interrupt_mid_stream(k: Kernel, server: OfflineServer) -> None:
     )
     runner.start()
     assert streaming.wait(30), "the stream never started"
-    import time
-
-    t0 = time.monotonic()
     k.interrupt()
     runner.join(30)
-    stopped_in = time.monotonic() - t0
     assert result, "the cell did not finish after the interrupt"
     ex = result[0]
-    assert stopped_in < 1.5, stopped_in
     assert ex.error is not None and "Interrupted" in ex.error["evalue"]
     final = final_output(ex)
     assert final["data"]["text/markdown"]  # what was shown is kept

@@ -414,30 +414,35 @@ def test_keep_alive_serves_several_requests_on_one_socket(lenient_server: Offlin
 
 
 def test_64_simultaneous_streams() -> None:
-    """64 streams that each take >= 0.5 s (10 tokens, 50 ms apart) finish together: served one
-    at a time they would need 32 s."""
+    """64 streams (10 tokens, 0.2 s apart) are served at once: each reads its first event, then
+    waits at a barrier until all 64 have one. Served one at a time, the 64th would start after
+    two minutes and the barrier would break."""
+    barrier = threading.Barrier(64, timeout=60)
     with OfflineServer() as local:
-        local.inject(Fault("delay", seconds=0.05, times=64))
+        local.inject(Fault("delay", seconds=0.2, times=64))
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        with httpx.Client(base_url=local.base_url, timeout=30, limits=limits) as shared:
+        with httpx.Client(base_url=local.base_url, timeout=90, limits=limits) as shared:
 
             def one(i: int) -> list[Any]:
-                return stream(shared, max_tokens=10, seed=i + 1)[1]
+                body = {"model": "venice-offline", "messages": PROMPT, "stream": True,
+                        "max_tokens": 10, "seed": i + 1}  # fmt: skip
+                with shared.stream("POST", "/chat/completions", json=body) as response:
+                    chunks = response.iter_bytes()
+                    first = next(chunks)
+                    barrier.wait()
+                    return parse_sse(first + b"".join(chunks))
 
-            start = time.perf_counter()
             with ThreadPoolExecutor(64) as pool:
                 results = list(pool.map(one, range(64)))
-            elapsed = time.perf_counter() - start
     assert all(
         events[-1] == "[DONE]" and events[-2]["usage"]["completion_tokens"] <= 10
         for events in results
     )
-    assert 0.5 <= elapsed < 16, elapsed
 
 
 def test_stop_ends_hanging_requests_promptly() -> None:
     local = OfflineServer().start()
-    local.inject(Fault("hang"))
+    local.inject(Fault("hang"))  # it waits for the server to stop: only stop() can end it
     errors: list[BaseException] = []
 
     def hang() -> None:
@@ -455,9 +460,7 @@ def test_stop_ends_hanging_requests_promptly() -> None:
     waiter = threading.Thread(target=hang)
     waiter.start()
     assert local.wait_for_requests(1, timeout=5)  # the hanging request has arrived
-    start = time.perf_counter()
     local.stop()
-    assert time.perf_counter() - start < 2.0
     waiter.join(5)
     assert not waiter.is_alive() and errors
     idle.close()

@@ -137,7 +137,7 @@ def test_stop_keeps_the_partial_and_leaves_the_conversation(
 ) -> None:
     panel.controls.controls["max_completion_tokens"].value = 400
 
-    async def go() -> tuple[asyncio.Task[Any], float, Any]:
+    async def go() -> tuple[asyncio.Task[Any], Any]:
         panel.send("Warm up.")
         await panel.wait()
         server.inject(Fault(kind="delay", seconds=0.05))
@@ -147,14 +147,12 @@ def test_stop_keeps_the_partial_and_leaves_the_conversation(
         await asyncio.wait_for(streaming.wait(), 30)
         assert panel.send("Another one") is None  # refused while streaming
         assert "still streaming" in panel.status.value
-        t0 = time.monotonic()
         assert panel.stop()
         reply = await panel.wait()
-        return task, time.monotonic() - t0, reply
+        return task, reply
 
-    task, stopped_in, reply = run(go)
-    assert task.cancelled() and reply is None
-    assert stopped_in < 1.0, stopped_in
+    task, reply = run(go)
+    assert task.cancelled() and reply is None  # stopped, not run to its end
     partial = panel.last_reply
     assert partial is not None and partial.text and not partial.complete
     assert render_markdown(partial.text) in panel.output.value

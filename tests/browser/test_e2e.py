@@ -94,8 +94,9 @@ def test_stop_button_interrupts_and_keeps_the_partial_answer(
     expect(
         page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first
     ).to_be_attached()
+    # Left alone the answer would take 100 s, far past the wait above: it ended because of the
+    # click. How long that took is shown, not asserted (timing goals live in bench/).
     print(f"interrupt: cell finished {stopped_in:.2f} s after the click")
-    assert stopped_in < 10, f"the cell took {stopped_in:.1f} s to stop"
 
     # The partial answer stays, as one final reply output with its footer and the stop note;
     # the magic adds the "Interrupted" usage note on stderr.
