@@ -6,12 +6,13 @@ import json
 
 import pytest
 
+from venice_jupyter import api_errors
 from venice_jupyter import errors as e
 
 
 def resp(status: int, body: object, **kw: str) -> e.APIError:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return e.error_from_response(status, raw, **kw)
+    return api_errors.error_from_response(status, raw, **kw)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,7 @@ def test_stream_chunk_error() -> None:
             "retry_after": 30,
         }
     }
-    err = e.error_from_stream_chunk(chunk)
+    err = api_errors.error_from_stream_chunk(chunk)
     assert isinstance(err, e.StreamError)
     assert err.code == "model_overloaded" and err.retry_after == 30
     assert "Model overloaded" in str(err)

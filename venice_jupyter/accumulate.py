@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from venice_jupyter.errors import ProtocolError, error_from_response, error_from_stream_chunk
+from venice_jupyter.api_errors import error_from_response, error_from_stream_chunk
+from venice_jupyter.errors import ProtocolError
 from venice_jupyter.reply import Choice, Citation, Cost, Delta, Reply, TokenLogprob, ToolCall, Usage
 from venice_jupyter.think import ThinkSplitter, append_content, append_reasoning
 

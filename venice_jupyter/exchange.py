@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from venice_jupyter.accumulate import Accumulator, reply_from_body
+from venice_jupyter.api_errors import error_from_response
 from venice_jupyter.errors import (
     APIError,
     ConnectError,
@@ -21,7 +22,6 @@ from venice_jupyter.errors import (
     ProtocolError,
     RequestTimeout,
     VeniceError,
-    error_from_response,
 )
 from venice_jupyter.headers import meta_from_headers
 from venice_jupyter.reply import Delta, Reply, ResponseMeta
