@@ -27,7 +27,6 @@ from venice_jupyter.offline.topic import TopicIndex
 from venice_jupyter.reply import Choice, Reply, TokenLogprob
 from venice_jupyter.sampling import SamplingSettings, pipeline, processed_logprobs
 from venice_jupyter.state import VeniceSettings, VeniceState
-from venice_jupyter.widgets.chart import visible
 from venice_jupyter.widgets.lab import (
     SamplingLab,
     lab_from_prompt,
@@ -35,6 +34,7 @@ from venice_jupyter.widgets.lab import (
     sampling_lab,
 )
 from venice_jupyter.widgets.lab_parts import Point
+from venice_jupyter.widgets.token_text import visible
 
 SVG = "{http://www.w3.org/2000/svg}"
 TOKENS = ["a", "b", "c", "d", "e"]

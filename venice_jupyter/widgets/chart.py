@@ -1,9 +1,10 @@
 """The sampling lab's drawings: one small SVG bar chart per ``sampling.pipeline`` stage.
 
 Pure functions from tokens and stages to markup, no widgets. Tokens are untrusted text (a model
-wrote them): they only ever land in text nodes, escaped, after ``visible()`` has made whitespace
-and control characters printable. No attribute carries token text, and nothing here emits a
-script, a style sheet or an event handler, so the markup is safe inside an ``ipywidgets.HTML``.
+wrote them): they only ever land in text nodes, escaped, after ``token_text.visible()`` has
+made whitespace and control characters printable. No attribute carries token text, and nothing
+here emits a script, a style sheet or an event handler, so the markup is safe inside an
+``ipywidgets.HTML``.
 
 Each chart lists the same rows (the ``top`` most probable tokens of the input, in that order):
 
@@ -15,14 +16,14 @@ Each chart lists the same rows (the ``top`` most probable tokens of the input, i
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from html import escape
 
 from venice_jupyter.sampling import SamplingSettings, Stage
+from venice_jupyter.widgets.token_text import escaped
 
-__all__ = ["Panel", "display_rows", "escaped", "panels", "printable", "stage_charts", "visible"]
+__all__ = ["Panel", "display_rows", "panels", "stage_charts"]
 
 KEPT, REMOVED, GHOST, CUT, MASS, MARK, DEAD = (
     "#2563eb", "#cbd5e1", "#64748b", "#dc2626", "#d97706", "#c2410c", "#94a3b8"
@@ -30,36 +31,6 @@ KEPT, REMOVED, GHOST, CUT, MASS, MARK, DEAD = (
 WIDTH, LABEL_W, VALUE_W, ROW_H, TOP_Y = 250, 80, 34, 13, 32
 BAR_X = LABEL_W + 4
 BAR_W = WIDTH - BAR_X - VALUE_W - 4
-_SHOWN = {"\n": "↵", "\t": "⇥", " ": "␣", "\r": "␍"}
-_UNPRINTABLE = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
-
-
-def _printable(text: str, shown: Mapping[str, str]) -> str:
-    out = []
-    for ch in text:
-        if ch in shown:
-            out.append(shown[ch])
-        elif ch not in "\n\t" and unicodedata.category(ch) in _UNPRINTABLE:
-            out.append(f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def visible(token: str, limit: int = 0) -> str:
-    """``token`` with whitespace shown (``␣``, ``↵``) and control characters as ``\\xNN``."""
-    text = _printable(token, _SHOWN) or "∅"
-    return text if not limit or len(text) <= limit else text[: limit - 1] + "…"
-
-
-def printable(text: str) -> str:
-    """``text`` as it reads (spaces, line breaks kept) with control characters escaped."""
-    return _printable(text, {})
-
-
-def escaped(token: str, limit: int = 0) -> str:
-    """``visible(token)`` escaped for a text node or an attribute."""
-    return escape(visible(token, limit), quote=True)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.sampling import Stage
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.state import VeniceState
-from venice_jupyter.widgets.chart import KEPT, escaped, printable
+from venice_jupyter.widgets.chart import KEPT
 from venice_jupyter.widgets.panel_parts import resolve_state
+from venice_jupyter.widgets.token_text import escaped, printable
 
 __all__ = [
     "Point",

@@ -16,7 +16,7 @@ import ipywidgets as w
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.sampling import SamplingSettings, Stage, choose, pipeline
-from venice_jupyter.widgets.chart import stage_charts, visible
+from venice_jupyter.widgets.chart import stage_charts
 from venice_jupyter.widgets.controls import ParamControls
 from venice_jupyter.widgets.lab_parts import (
     Point,
@@ -27,6 +27,7 @@ from venice_jupyter.widgets.lab_parts import (
     survivors_table,
     tally_table,
 )
+from venice_jupyter.widgets.token_text import visible
 
 __all__ = ["DRAWS", "SAMPLERS", "SamplingLab"]
 
