@@ -1,4 +1,4 @@
-"""One ``%%venice`` cell: its options and text -> a prepared request -> a sink -> the log."""
+"""One ``%%venice`` cell: its options and text -> a prepared request -> a logged sink."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from IPython.display import display
 
-from venice_jupyter.errors import ConfigError, ParameterError, StreamCancelled, VeniceError
+from venice_jupyter.errors import ParameterError, StreamCancelled, VeniceError
 from venice_jupyter.images import to_data_url
 from venice_jupyter.interpolate import interpolate
+from venice_jupyter.log_sink import LoggedSink
 from venice_jupyter.magic_args import CellOptions
 from venice_jupyter.reply import Reply
 from venice_jupyter.session import Prepared, Sink
@@ -42,13 +43,8 @@ def response_format_for(schema: Any, name: str) -> dict[str, Any]:
     }
 
 
-def _logged(call: Any, *args: Any) -> Any:
-    """The log is a convenience: a broken log file warns, it never costs the user a reply."""
-    try:
-        return call(*args)
-    except ConfigError as err:
-        print(f"venice log: {err.message}", file=sys.stderr)
-        return -1
+def _warn_log(message: str) -> None:
+    print(f"venice log: {message}", file=sys.stderr)
 
 
 class CellRequest:
@@ -132,33 +128,24 @@ class CellRequest:
 
     def send(self, prepared: Prepared) -> Reply:
         state = self.state
-        log = state.log()
-        conv_name = prepared.conversation.name if prepared.conversation else "(one-off)"
-        content = prepared.user_message.get("content")
-        prompt = content if isinstance(content, str) else json.dumps(content)[:10_000]
-        row = _logged(log.start, conv_name, prepared.model, dict(prepared.params.items()), prompt)
         state.last_failed = None
+        sink = LoggedSink(self._sink(), state.log(), on_warning=_warn_log)
         try:
-            reply = state.session().run(prepared, self._sink())
+            return state.session().run(prepared, sink)
         except StreamCancelled as err:
-            self._failed(prepared, row, "interrupted", err.message, err.partial)
+            self._failed(prepared, err.partial)
             raise StreamCancelled(
                 "Interrupted. The partial answer stays visible; `%venice keep` adds it to the "
                 "conversation, `%venice retry` asks again."
             ) from None
         except VeniceError as err:
-            self._failed(prepared, row, "error", err.message, err.partial)
+            self._failed(prepared, err.partial)
             raise
-        _logged(log.finish, row, reply)
-        return reply
 
-    def _failed(
-        self, prepared: Prepared, row: int, status: str, message: str, partial: Reply | None = None
-    ) -> None:
+    def _failed(self, prepared: Prepared, partial: Reply | None) -> None:
+        # What `%venice retry` and `%venice keep` act on.
         self.state.last_failed = prepared
         self.state.last_partial = partial
-        text = partial.text if partial else ""
-        _logged(self.state.log().fail, row, status, message, text)
 
     @classmethod
     def resend(cls, state: VeniceState, shell: Any, prepared: Prepared) -> None:

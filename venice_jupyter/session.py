@@ -4,7 +4,8 @@
     run(prepared, sink)  / arun(prepared, sink)           stream deltas into a sink
     -> the reply is recorded in the conversation only once it is complete
 
-A sink is whatever shows the reply: a display handle, a widget, a terminal, a test list.
+A sink is whatever shows the reply: a display handle, a widget, a terminal, a test list;
+``log_sink.LoggedSink`` wraps any of them to write the exchange log.
 """
 
 from __future__ import annotations

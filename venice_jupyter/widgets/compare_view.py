@@ -8,7 +8,6 @@ the streams in flight and the rate-limit gate. ``compare()`` (in ``compare``) bu
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Sequence
 from functools import partial
@@ -18,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
+from venice_jupyter.log_sink import LoggedSink
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.widgets.compare_plan import Column, CompareResult, RateGate, dataframe, rows
@@ -200,7 +200,9 @@ class CompareView:
 
     async def _run(self, i: int, semaphore: asyncio.Semaphore) -> None:
         result, prepared = self._results[i], self._prepared[i]
-        row = self._log_call("start", "(compare)", prepared.model, result.params, _prompt(prepared))
+        sink = LoggedSink(
+            self._sinks[i], self._log, on_warning=self._log_off, conversation="(compare)"
+        )
         try:
             async with semaphore:
                 if self.gate.delay() > 0:
@@ -209,7 +211,7 @@ class CompareView:
                         "rate limit to reset…</div>"
                     )
                 await self.gate.wait()
-                await self.session.arun(prepared, self._sinks[i])
+                await self.session.arun(prepared, sink)
         except asyncio.CancelledError:
             if result.status == "queued":  # stopped while waiting for its turn
                 self._never_started(i)
@@ -218,9 +220,6 @@ class CompareView:
         except Exception as exc:  # a bug must not vanish inside a task: show it in its column
             self._answers[i].value = f'<pre style="color:#b91c1c">{escape(repr(exc))}</pre>'
             self._ended(i, Reply(), exc)
-        finally:
-            if row:
-                self._log_result(row, result)
 
     def _never_started(self, i: int, _task: object = None) -> None:
         # A task cancelled before its first step never runs its body (Stop right after start).
@@ -275,23 +274,12 @@ class CompareView:
         """The ``table()`` rows as a pandas DataFrame (needs pandas; ConfigError otherwise)."""
         return dataframe(self._results)
 
-    # -- the log (a convenience: if it fails, the compare goes on) ------------------------
-    def _log_call(self, method: str, *args: Any) -> Any:
-        if self._log is None:
-            return 0
-        try:
-            return getattr(self._log, method)(*args)
-        except ConfigError as err:
+    def _log_off(self, message: str) -> None:
+        # The log is a convenience: if it fails, the compare goes on without it.
+        if self._log is not None:
             self._log = None
-            self._title = f"{self._title} (exchange log off: {err.message})".strip()
-            return 0
-
-    def _log_result(self, row: int, result: CompareResult) -> None:
-        if result.status == "done" and result.reply is not None:
-            self._log_call("finish", row, result.reply)
-        else:
-            status = "interrupted" if result.status == "stopped" else "error"
-            self._log_call("fail", row, status, str(result.error or "not finished"), result.text)
+            self._title = f"{self._title} (exchange log off: {message})".strip()
+            self._show_status()
 
     # -- display ------------------------------------------------------------------------
     def _ipython_display_(self) -> None:
@@ -302,8 +290,3 @@ class CompareView:
     def __repr__(self) -> str:
         states = ", ".join(f"{r.label}: {r.status}" for r in self._results)
         return f"CompareView({states})"
-
-
-def _prompt(prepared: Prepared) -> str:
-    content = prepared.user_message.get("content")
-    return content if isinstance(content, str) else json.dumps(content)[:10_000]

@@ -24,6 +24,7 @@ from typing import Any
 from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
 from venice_jupyter.interpolate import escape_placeholders
+from venice_jupyter.log_sink import LoggedSink
 from venice_jupyter.magic_args import to_magic_line
 from venice_jupyter.params import ChatParams
 from venice_jupyter.reply import Reply
@@ -204,33 +205,20 @@ class Panel(PanelView):
         return prepared
 
     async def _run(self, prepared: Prepared, sink: WidgetSink) -> Reply:
-        name = prepared.conversation.name if prepared.conversation else "(one-off)"
-        params = dict(prepared.params.items())
-        log = self._log("start", name, prepared.model, params, self._last_prompt or "")
+        logged = LoggedSink(sink, self.state.log(), on_warning=self._warn_log)
         try:
-            reply = await self.state.session().arun(prepared, sink)
-        except asyncio.CancelledError:
-            partial = sink.reply.text if sink.reply else ""
-            self._log("fail", log, "interrupted", "Stopped in the panel.", partial)
-            raise
+            reply = await self.state.session().arun(prepared, logged)
         except VeniceError as err:  # the sink already shows it under the partial answer
             self.last_error = err
             self.last_reply = err.partial or Reply()
-            self._log("fail", log, "error", err.message, self.last_reply.text)
             return self.last_reply
-        self._log("finish", log, reply)
         self.last_reply = reply
         conversation = prepared.conversation
         self._last_turn = conversation.turns[-1] if conversation and conversation.turns else None
         return reply
 
-    def _log(self, method: str, *args: Any) -> Any:
-        """The log is a convenience: a broken log file is a warning, never a lost reply."""
-        try:
-            return getattr(self.state.log(), method)(*args)
-        except ConfigError as err:
-            self._say(f"venice log: {err.message}", "warn")
-            return -1
+    def _warn_log(self, message: str) -> None:
+        self._say(f"venice log: {message}", "warn")
 
     def _settle(self, task: asyncio.Task[Reply]) -> None:
         """Runs once a stream ends, however it ended (also when cancelled before starting)."""
