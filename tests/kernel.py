@@ -131,3 +131,12 @@ def running_kernel(tmp: Path, **env: str) -> Iterator[Kernel]:
     finally:
         kernel.client.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+@contextmanager
+def venice_kernel(tmp: Path, base_url: str, setup: str = "") -> Iterator[Kernel]:
+    """A kernel pointed at ``base_url`` with the extension loaded, then ``setup`` run."""
+    with running_kernel(tmp, VENICE_BASE_URL=base_url) as kernel:
+        ex = kernel.execute("%load_ext venice_jupyter" + (f"\n{setup}" if setup else ""))
+        assert ex.status == "ok", ex.error
+        yield kernel

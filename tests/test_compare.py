@@ -14,7 +14,7 @@ from typing import Any
 import ipywidgets as w
 import pytest
 
-from tests.kernel import Kernel, running_kernel
+from tests.kernel import Kernel, venice_kernel
 from venice_jupyter import messages as msg
 from venice_jupyter.aclient import AsyncVeniceClient
 from venice_jupyter.client import VeniceClient
@@ -447,9 +447,7 @@ def kernel(
     venice_server: OfflineServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Kernel]:
     tmp = tmp_path_factory.mktemp("compare-kernel")
-    with running_kernel(tmp, VENICE_BASE_URL=venice_server.base_url) as k:
-        ex = k.execute("%load_ext venice_jupyter")
-        assert ex.status == "ok", ex.error
+    with venice_kernel(tmp, venice_server.base_url) as k:
         yield k
 
 

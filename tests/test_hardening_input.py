@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.kernel import Kernel, running_kernel
+from tests.kernel import Kernel, venice_kernel
 from venice_jupyter import errors as e
 from venice_jupyter.client import VeniceClient
 from venice_jupyter.offline import OfflineServer
@@ -296,10 +296,9 @@ def kernel(
 ) -> Iterator[tuple[Kernel, Path]]:
     tmp = tmp_path_factory.mktemp("input-kernel")
     write_files(tmp)
-    with running_kernel(tmp, VENICE_BASE_URL=input_server.base_url) as k:
-        setup = "%load_ext venice_jupyter\nschema = {'type': 'object'}\nbad_schema = 42"
-        ex = k.execute(setup)
-        assert ex.status == "ok", ex.error
+    with venice_kernel(
+        tmp, input_server.base_url, "schema = {'type': 'object'}\nbad_schema = 42"
+    ) as k:
         yield k, tmp
 
 

@@ -161,6 +161,16 @@ async def batch(
     return gauge.peak
 
 
+async def close_and_count(session: Session, port: int, figures: dict[str, Any]) -> None:
+    """Sockets and busy connections once the streams ended, then sockets and tasks after close."""
+    figures["sockets idle"] = client_sockets(port)
+    figures["busy in pool"] = busy_connections(session.aclient)
+    await session.aclient.aclose()
+    session.client.close()
+    figures["sockets after"] = client_sockets(port)
+    figures["tasks after"] = len(asyncio.all_tasks())
+
+
 def report(title: str, figures: dict[str, Any]) -> None:
     print(f"\nload ({title}): " + ", ".join(f"{k} {v}" for k, v in figures.items()))
 
@@ -173,12 +183,7 @@ def test_64_streams_at_most_16_at_once(load_server: Server, reference: dict[int,
         session = Session(VeniceClient(base_url=load_server.base_url))
         catalog = session.client.catalog()
         figures["max in flight"] = await batch(session, catalog, 16, reference)
-        figures["sockets idle"] = client_sockets(port)
-        figures["busy in pool"] = busy_connections(session.aclient)
-        await session.aclient.aclose()
-        session.client.close()
-        figures["sockets after"] = client_sockets(port)
-        figures["tasks after"] = len(asyncio.all_tasks())
+        await close_and_count(session, port, figures)
 
     asyncio.run(main())
     report("session, limit 16", figures)
@@ -215,12 +220,7 @@ def test_64_streams_at_once_twice_memory_bounded(
         figures["growth in batch 2"] = f"{(second - first) / 1e6:+.2f} MB"
         figures["peak"] = f"{(peak - start) / 1e6:.2f} MB"
         growth.append(second - first)
-        figures["sockets idle"] = client_sockets(port)
-        figures["busy in pool"] = busy_connections(session.aclient)
-        await session.aclient.aclose()
-        session.client.close()
-        figures["sockets after"] = client_sockets(port)
-        figures["tasks after"] = len(asyncio.all_tasks())
+        await close_and_count(session, port, figures)
 
     asyncio.run(main())
     report("session, all 64 at once, twice", figures)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel import Execution, Kernel, running_kernel
+from tests.kernel import Execution, Kernel, running_kernel, venice_kernel
 from venice_jupyter.offline import Fault, OfflineServer
 
 pytestmark = pytest.mark.kernel
@@ -20,9 +20,7 @@ def kernel(
     venice_server: OfflineServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Kernel]:
     tmp = tmp_path_factory.mktemp("kernel")
-    with running_kernel(tmp, VENICE_BASE_URL=venice_server.base_url) as k:
-        ex = k.execute("%load_ext venice_jupyter")
-        assert ex.status == "ok", ex.error
+    with venice_kernel(tmp, venice_server.base_url) as k:
         yield k
 
 

@@ -24,22 +24,12 @@ from venice_jupyter.models import (
     summary_row,
 )
 from venice_jupyter.reply import Usage
+from venice_jupyter.session import CAPABILITIES
 
 SNAPSHOT = Path(__file__).parent.parent / "spec" / "static-models.json"
 
-# What params_table.PARAMS will provide (name -> capability); spelled out so this test stands alone.
-CAPS = {
-    "logprobs": "supportsLogProbs",
-    "top_logprobs": "supportsLogProbs",
-    "tools": "supportsFunctionCalling",
-    "tool_choice": "supportsFunctionCalling",
-    "parallel_tool_calls": "supportsFunctionCalling",
-    "response_format": "supportsResponseSchema",
-    "reasoning_effort": "supportsReasoningEffort",
-    "reasoning": "supportsReasoningEffort",
-    "enable_web_search": "supportsWebSearch",
-    "enable_x_search": "supportsXSearch",
-}
+# The capability each parameter needs, as the session checks it (test_params pins the table).
+CAPS = CAPABILITIES
 TOOLS = [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]
 JSON_SCHEMA = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
 

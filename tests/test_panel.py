@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.kernel import Kernel, running_kernel
+from tests.kernel import Kernel, venice_kernel
 from venice_jupyter.commands import run_command
 from venice_jupyter.errors import ConfigError
 from venice_jupyter.interpolate import escape_placeholders, interpolate
@@ -341,16 +341,15 @@ def test_panel_command_and_errors(state: VeniceState) -> None:
 # -- a real kernel ---------------------------------------------------------------------------
 
 
+PANEL_IMPORT = "from venice_jupyter.widgets.panel import open_panel"
+
+
 @pytest.fixture(scope="module")
 def kernel(
     venice_server: OfflineServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Kernel]:
     tmp = tmp_path_factory.mktemp("panel-kernel")
-    with running_kernel(tmp, VENICE_BASE_URL=venice_server.base_url) as k:
-        ex = k.execute(
-            "%load_ext venice_jupyter\nfrom venice_jupyter.widgets.panel import open_panel"
-        )
-        assert ex.status == "ok", ex.error
+    with venice_kernel(tmp, venice_server.base_url, PANEL_IMPORT) as k:
         yield k
 
 
