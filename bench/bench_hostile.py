@@ -52,7 +52,7 @@ def cpu_seconds(repeat: int, run: Callable[..., object], *args: Any) -> float:
 
 
 def stream_render(pieces: list[str]) -> str:
-    from venice_jupyter.render import StreamingMarkdown
+    from venice_jupyter.render._markdown import StreamingMarkdown
 
     streamer = StreamingMarkdown()
     fed = shown = 0
@@ -66,10 +66,10 @@ def stream_render(pieces: list[str]) -> str:
 
 
 def results(quick: bool = False, names: set[str] | None = None) -> list[Result]:
-    from tests.hostile_corpus import CASES, PATHOLOGICAL
-    from venice_jupyter.interpolate import interpolate
-    from venice_jupyter.offline.tokenizer import tokenize
-    from venice_jupyter.render import render_markdown
+    from testkit.hostile_corpus import CASES, PATHOLOGICAL
+    from venice_jupyter.offline.models._tokenizer import tokenize
+    from venice_jupyter.render._markdown import render_markdown
+    from venice_jupyter.request._template import interpolate
 
     repeat = 1 if quick else 3
     whole: dict[str, float] = {}

@@ -1,6 +1,6 @@
-"""``%load_ext venice_jupyter`` in a fresh kernel, and what ``import venice_jupyter.magics`` costs.
+"""``%load_ext venice_jupyter`` in a fresh kernel, and what importing the magics costs.
 
-For each of several fresh kernels (``tests.kernel.running_kernel``), the first cell runs::
+For each of several fresh kernels (``testkit.kernel.running_kernel``), the first cell runs::
 
     _s = time.perf_counter()
     get_ipython().run_line_magic('load_ext', 'venice_jupyter')
@@ -41,7 +41,7 @@ _MARK = "--venice-bench-mark--"
 _PRELUDE = (
     "import ipykernel.ipkernel, IPython, sys; "
     f"print({_MARK!r}, file=sys.stderr, flush=True); "
-    "import venice_jupyter.magics"
+    "import venice_jupyter.ipython._magics"
 )
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)")
 
@@ -54,7 +54,7 @@ def _iso(value: object) -> datetime:
 
 def measure(kernels: int = 5) -> tuple[list[float], list[float]]:
     """Seconds per fresh kernel: (in-kernel perf_counter, execute_reply date − started)."""
-    from tests.kernel import running_kernel
+    from testkit.kernel import running_kernel
 
     inside, replies = [], []
     for _ in range(kernels):
@@ -100,7 +100,7 @@ def results(kernels: int) -> tuple[list[Result], list[tuple[str, float, float]]]
         goal("load_ext_in_kernel", median(inside) * 1000, "ms", "<=", GOAL_MS),
         info("load_ext_cell_execute_reply", median(replies) * 1000, "ms"),
     ]
-    whole = next((c for m, _, c in rows if m == "venice_jupyter.magics"), None)
+    whole = next((c for m, _, c in rows if m == "venice_jupyter.ipython._magics"), None)
     if whole is not None:
         out.append(info("importtime_venice_jupyter_magics_cumulative", whole, "ms"))
     return out, rows

@@ -2,7 +2,7 @@
 
 An ``OfflineServer`` (in this process) answers with a ``reply`` fault carrying an ~8,000-token
 Markdown answer from ``bench.markdown_answer`` (headings, paragraphs, lists, GFM tables, fenced
-code of 20–80 lines). A kernel from ``tests.kernel.running_kernel`` has ``VENICE_BASE_URL`` set to
+code of 20–80 lines). A kernel from ``testkit.kernel.running_kernel`` has ``VENICE_BASE_URL`` set to
 it, loads the extension and runs one full-size warm-up cell (imports, model catalog, first
 connection, pygments lexers); then each measured cell is ``%%venice --no-history`` with a
 fresh answer.
@@ -100,7 +100,7 @@ def cell_stats(messages: list[dict[str, Any]], cpu_s: float, duration_s: float) 
 
 def measure(tokens: int = 8000, cells: int = 3) -> tuple[list[CellStats], float]:
     """Stats of ``cells`` measured cells, and the kernel CPU seconds of an empty cell."""
-    from tests.kernel import running_kernel
+    from testkit.kernel import running_kernel
     from venice_jupyter.offline import Fault, OfflineServer
 
     with (

@@ -65,12 +65,12 @@ def measure_generate(
     rounds: int = 5, completions: int = 100, limit: int = 4000
 ) -> list[tuple[int, float]]:
     """(content tokens, CPU seconds) per round of ``completions`` replies, after a warm-up."""
-    from venice_jupyter.offline.catalog import resolve
-    from venice_jupyter.offline.generate import TextDelta
-    from venice_jupyter.offline.ngram import get_model
-    from venice_jupyter.offline.plan import make_plan
-    from venice_jupyter.offline.replies import Completion
-    from venice_jupyter.offline.topic import TopicIndex
+    from venice_jupyter.offline.models._catalog import resolve
+    from venice_jupyter.offline.models._ngram import get_model
+    from venice_jupyter.offline.models._topic import TopicIndex
+    from venice_jupyter.offline.replies._completion import Completion
+    from venice_jupyter.offline.replies._generate import TextDelta
+    from venice_jupyter.offline.replies._plan import make_plan
 
     model = get_model()
     topics = TopicIndex(model)
@@ -94,11 +94,11 @@ def measure_generate(
 
 def measure_sample(rounds: int = 5, tokens: int = 20_000) -> list[float]:
     """Tokens per CPU second of ``sample_tokens`` alone (the model's default settings)."""
-    from venice_jupyter.offline.catalog import resolve
-    from venice_jupyter.offline.generate import sample_tokens
-    from venice_jupyter.offline.ngram import get_model
-    from venice_jupyter.offline.plan import make_plan
-    from venice_jupyter.offline.topic import TopicIndex
+    from venice_jupyter.offline.models._catalog import resolve
+    from venice_jupyter.offline.models._ngram import get_model
+    from venice_jupyter.offline.models._topic import TopicIndex
+    from venice_jupyter.offline.replies._generate import sample_tokens
+    from venice_jupyter.offline.replies._plan import make_plan
 
     model = get_model()
     topics = TopicIndex(model)
@@ -127,7 +127,7 @@ def measure_http(
     rounds: int = 5, requests: int = 25, limit: int = 4000
 ) -> list[tuple[int, float, float]]:
     """(content tokens received, wall seconds, server + client CPU seconds) per round."""
-    from venice_jupyter.client import VeniceClient
+    from venice_jupyter.api._sync import VeniceClient
 
     args = ["-m", "venice_jupyter.offline", "--port", "0"]
     with server_process(args, ready=lambda line: line.startswith("http")) as server:
@@ -161,8 +161,8 @@ def _cpu_rate(rounds: list[tuple[int, float, float]]) -> float:
 
 def measure_build(rounds: int) -> list[float]:
     """CPU seconds to build the n-gram model from the corpus (what the first request waits for)."""
-    from venice_jupyter.offline.corpus import load_answers
-    from venice_jupyter.offline.ngram import NGramModel
+    from venice_jupyter.offline.models._corpus import load_answers
+    from venice_jupyter.offline.models._ngram import NGramModel
 
     answers = load_answers()
     seconds = []

@@ -63,7 +63,7 @@ def measure(chunks: int = CHUNKS, reps: int = 5, write: str = "event") -> dict[s
     """CPU seconds per full stream for each client, ``reps`` times each (after a warm-up)."""
     from openai import OpenAI
 
-    from venice_jupyter.client import VeniceClient
+    from venice_jupyter.api._sync import VeniceClient
 
     args = ["-m", "bench.sse_server", "--chunks", str(chunks), "--write", write]
     with server_process(args, ready=lambda line: line.startswith("http")) as server:

@@ -90,7 +90,7 @@ def _first_content(deltas: Iterator[Any]) -> None:
 
 
 def _ours_new(url: str) -> Timing:
-    from venice_jupyter.client import VeniceClient
+    from venice_jupyter.api._sync import VeniceClient
 
     client = VeniceClient(api_key="x", base_url=url)
     try:
@@ -119,7 +119,7 @@ def _ours_warm(client: Any) -> Timing:
 
 
 def _construct(url: str) -> float:
-    from venice_jupyter.client import VeniceClient
+    from venice_jupyter.api._sync import VeniceClient
 
     start = time.perf_counter()
     client = VeniceClient(api_key="x", base_url=url)
@@ -131,7 +131,7 @@ def _construct(url: str) -> float:
 def measure(runs: int = 60) -> dict[str, list[float]]:
     """Seconds to the first content token for each way, ``runs`` times each: wall time under
     the way's name, this process's CPU time under ``<name>_cpu``."""
-    from venice_jupyter.client import VeniceClient
+    from venice_jupyter.api._sync import VeniceClient
 
     args = ["-m", "bench.sse_server", "--chunks", "3", "--write", "event"]
     with server_process(args, ready=lambda line: line.startswith("http")) as server:

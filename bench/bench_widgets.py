@@ -8,6 +8,8 @@
    seconds); meanwhile ``1+1`` cells are executed one after another and each round trip
    (execute_request → execute_reply, client side) is timed. Median goal ≤ 100 ms; the idle
    median is printed beside it.
+3. ``panel_stop_from_a_cell``: then a cell runs ``p.stop(); await p.wait()`` while the stream is
+   still going: its round trip, goal ≤ 1 s (the tests prove the stop by a cancelled task).
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ def _faults(url: str, n: int, seconds: float) -> None:
 
 async def _compare_round(url: str) -> tuple[list[float], float]:
     from venice_jupyter import compare
-    from venice_jupyter.client import VeniceClient
-    from venice_jupyter.params import ChatParams
+    from venice_jupyter.api._sync import VeniceClient
+    from venice_jupyter.request._params import ChatParams
     from venice_jupyter.session import Session
 
     session = Session(VeniceClient(base_url=url))
@@ -73,8 +75,8 @@ def _roundtrip(kernel: object, code: str) -> float:
     return elapsed
 
 
-def measure_latency(url: str, cells: int) -> tuple[list[float], list[float], bool]:
-    from tests.kernel import running_kernel
+def measure_latency(url: str, cells: int) -> tuple[list[float], list[float], bool, float]:
+    from testkit.kernel import running_kernel
 
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -85,12 +87,12 @@ def measure_latency(url: str, cells: int) -> tuple[list[float], list[float], boo
             _roundtrip(kernel, code)
         idle = [_roundtrip(kernel, "1+1") for _ in range(cells)]
         _faults(url, 1, 0.02)  # ~20 s for 1000 tokens: outlasts the measured cells
-        _roundtrip(kernel, "t = p.send('Tell me everything about bread.')")
+        _roundtrip(kernel, "t = p.ask('Tell me everything about bread.')")
         busy = [_roundtrip(kernel, "1+1") for _ in range(cells)]
         ex = kernel.execute("print(not t.done())")  # type: ignore[attr-defined]
         still_streaming = ex.stdout.strip() == "True"
-        kernel.execute("p.stop()")  # type: ignore[attr-defined]
-    return idle, busy, still_streaming
+        stop = _roundtrip(kernel, "p.stop()\nawait p.wait()")
+    return idle, busy, still_streaming, stop
 
 
 def results(quick: bool) -> list[Result]:
@@ -98,7 +100,7 @@ def results(quick: bool) -> list[Result]:
         ["-m", "venice_jupyter.offline", "--port", "0"], ready=lambda line: "/api/v1" in line
     ) as server:
         ratios = measure_compare(server.url, 2 if quick else 5)
-        idle, busy, streaming = measure_latency(server.url, 10 if quick else 30)
+        idle, busy, streaming, stop = measure_latency(server.url, 10 if quick else 30)
     assert streaming, "the panel stream ended before the latency cells finished"
     busy_sorted = sorted(busy)
     return [
@@ -110,6 +112,7 @@ def results(quick: bool) -> list[Result]:
             "ms",
         ),
         info("cell_latency_idle", median(idle) * 1000, "ms"),
+        goal("panel_stop_from_a_cell", stop * 1000, "ms", "<=", 1000),
     ]
 
 

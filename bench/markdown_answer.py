@@ -226,7 +226,7 @@ def _section(
 
 def markdown_answer(tokens: int, seed: int = 0) -> str:
     """Sections until the offline tokenizer counts at least ``tokens`` tokens."""
-    from venice_jupyter.offline.tokenizer import tokenize
+    from venice_jupyter.offline.models._tokenizer import tokenize
 
     rng = random.Random(seed)
     blocks = [_paragraph(rng)]

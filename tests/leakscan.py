@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-TEST_KEY = "vk-TEST-KEY-must-never-leak-7f3a9c"
-LIVE_KEY_VAR = "VENICE_LIVE_API_KEY"  # a real key given to the run is kept here for live tests
+from testkit.keys import LIVE_KEY_VAR, TEST_KEY
+
+__all__ = ["LIVE_KEY_VAR", "TEST_KEY"]
 
 _found: list[str] = []
 _scanned = {"reports": 0, "files": 0}

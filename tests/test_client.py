@@ -10,13 +10,13 @@ import pytest
 
 from tests.conftest import TEST_KEY
 from venice_jupyter import errors as e
-from venice_jupyter.aclient import AsyncVeniceClient
-from venice_jupyter.client import VeniceClient
-from venice_jupyter.config import Timeouts
+from venice_jupyter.api._async import AsyncVeniceClient
+from venice_jupyter.api._config import Timeouts
+from venice_jupyter.api._retry import RetryPolicy
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.offline import Fault, OfflineServer
-from venice_jupyter.params import ChatParams, build_body
 from venice_jupyter.reply import Reply
-from venice_jupyter.retry import RetryPolicy
+from venice_jupyter.request._params import ChatParams, build_body
 
 FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
 

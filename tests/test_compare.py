@@ -14,17 +14,17 @@ from typing import Any
 import ipywidgets as w
 import pytest
 
-from tests.kernel import Kernel, venice_kernel
-from venice_jupyter import messages as msg
-from venice_jupyter.aclient import AsyncVeniceClient
-from venice_jupyter.client import VeniceClient
+from testkit.kernel import Kernel, venice_kernel
+from venice_jupyter.api._async import AsyncVeniceClient
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import BadRequestError, ConfigError, ParameterError, StreamCancelled
 from venice_jupyter.offline import Fault, OfflineServer
 from venice_jupyter.reply import Choice, Delta, Reply, ResponseMeta
+from venice_jupyter.request import _messages as msg
 from venice_jupyter.session import Session
-from venice_jupyter.widgets.compare import CompareView, compare
-from venice_jupyter.widgets.compare_plan import RateGate, plan_columns
+from venice_jupyter.widgets.compare._compare import CompareView, compare
+from venice_jupyter.widgets.compare._plan import RateGate, plan_columns
 
 MODELS = ["venice-offline", "venice-offline-small", "venice-offline-reasoning"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -45,8 +45,8 @@ class CountingClient(AsyncVeniceClient):
         super().__init__(**kwargs)
         self.streams = streams
 
-    def stream(self, body: dict[str, Any]) -> Any:
-        inner, streams = super().stream(body), self.streams
+    def stream(self, body: dict[str, Any], **kwargs: Any) -> Any:
+        inner, streams = super().stream(body, **kwargs), self.streams
 
         class Counted:
             @property
@@ -123,7 +123,7 @@ def test_three_models_fill_three_columns(server: OfflineServer) -> None:
         assert r.served_model == r.model and r.params == {"max_completion_tokens": 180}
     assert sorted(b["model"] for b in sent_since(server, mark)) == sorted(MODELS)
     # The widget: a status bar with Stop, then one column per model with header/answer/stats.
-    top, body_box = view.widget.children
+    top, body_box = view.children
     assert view.stop_button in top.children
     assert isinstance(body_box, w.HBox) and len(body_box.children) == 3
     assert view.stop_button.disabled
@@ -202,7 +202,7 @@ def test_grid_mode_is_the_cartesian_product(server: OfflineServer) -> None:
     assert {(r.overrides["temperature"], r.overrides["top_p"]) for r in view.results} == expected
     assert all(r.params["temperature"] == r.overrides["temperature"] for r in view.results)
     assert view.results[0].label == "temperature=0.2 · top_p=0.5"
-    grid_box = view.widget.children[1]
+    grid_box = view.children[1]
     assert isinstance(grid_box, w.GridBox) and len(grid_box.children) == 6
     assert grid_box.layout.grid_template_columns.startswith("repeat(2,")
 
@@ -237,7 +237,7 @@ def test_a_failing_column_does_not_stop_the_others(server: OfflineServer) -> Non
     assert len(failed) == 1 and isinstance(failed[0].error, BadRequestError)
     assert all(r.status == "done" and r.text for r in view.results if r is not failed[0])
     i = view.results.index(failed[0])
-    column = view.widget.children[1].children[i]
+    column = view.children[1].children[i]
     assert "Bad column on purpose" in column.children[1].value
     assert "error" in column.children[2].value
     assert view.table()[i]["error"] and view.table()[i]["status"] == "error"
@@ -312,7 +312,7 @@ def test_stop_cancels_all(server: OfflineServer) -> None:
     view = run(server, body, streams)
     assert [r.status for r in view.results] == ["stopped"] * 3
     assert all(isinstance(r.error, StreamCancelled) for r in view.results)
-    assert "Stopped before it started" in view.widget.children[1].children[2].children[1].value
+    assert "Stopped before it started" in view.children[1].children[2].children[1].value
     assert view.stop_button.disabled and len(conversation) == 0
 
 
@@ -461,7 +461,11 @@ def test_magic_compare_in_a_kernel(kernel: Kernel, server: OfflineServer) -> Non
     )
     assert ex.status == "ok", ex.error
     assert ex.of_type("comm_open")
-    views = [m for m in ex.of_type("display_data") if WIDGET_VIEW in m["content"]["data"]]
+    views = [
+        m
+        for m in ex.of_type("display_data", "execute_result")
+        if WIDGET_VIEW in m["content"]["data"]
+    ]
     assert len(views) == 1
     # The cell did not wait for the answers (each takes > 1 s with the delay fault).
     states = kernel.value("[r.status for r in _.results]")
@@ -471,7 +475,7 @@ def test_magic_compare_in_a_kernel(kernel: Kernel, server: OfflineServer) -> Non
         "results = await view.wait()\n"
         "import json, venice_jupyter\n"
         "print(json.dumps([[r.model, r.status, r.text] for r in results]))\n"
-        "print(len(venice_jupyter._STATE.conversations.get()))",
+        "print(len(venice_jupyter.workspace.current().conversations.get()))",
         timeout=60,
     )
     assert ex.status == "ok", ex.error

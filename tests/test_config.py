@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from venice_jupyter.config import DEFAULT_BASE_URL, ClientConfig, Secret
+from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret
 from venice_jupyter.errors import ConfigError, MissingKeyError
 
 KEY = "vk-SECRET-abcdef123456"

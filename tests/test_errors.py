@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from venice_jupyter import api_errors
 from venice_jupyter import errors as e
+from venice_jupyter.api import _error_map as api_errors
 
 
 def resp(status: int, body: object, **kw: str) -> e.APIError:

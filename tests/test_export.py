@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-import venice_jupyter.export as export_module
-from venice_jupyter import messages as msg
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ConfigError, ParameterError
-from venice_jupyter.export import (
+from venice_jupyter.reply import Choice, Cost, Reply, ToolCall, Usage
+from venice_jupyter.request import _messages as msg
+from venice_jupyter.storage._files import (
     FORMAT,
     export_json,
     export_markdown,
@@ -20,7 +20,6 @@ from venice_jupyter.export import (
     load,
     save,
 )
-from venice_jupyter.reply import Choice, Cost, Reply, ToolCall, Usage
 
 PNG_URL = "data:image/png;base64,iVBORw0KGgo="
 KEY = "vk-THIS-IS-A-FAKE-KEY-0123456789"
@@ -57,18 +56,6 @@ def sample() -> Conversation:
     )
     conv.record(msg.user("Thanks"), reply("You're welcome", finish_reason="length"))
     return conv
-
-
-def test_all_lists_the_public_names() -> None:
-    assert sorted(export_module.__all__) == [
-        "FORMAT",
-        "VERSION",
-        "export_json",
-        "export_markdown",
-        "import_json",
-        "load",
-        "save",
-    ]
 
 
 def test_json_document_shape() -> None:

@@ -5,7 +5,7 @@ naming the field and what is allowed, or builds a body that validates against Ve
 holds no null and can be sent (encoded as UTF-8 JSON, as httpx does). ``coerce`` and
 ``parse_model`` take arbitrary text and raise nothing but ``ParameterError``. The hostile-output
 side: arbitrary bytes through the SSE decoder and ``parse_data``, and arbitrary chunk objects
-through a whole ``Exchange``, raise nothing but the package's own errors.
+through a whole ``Attempt``, raise nothing but the package's own errors.
 
 ``tests/test_sse.py`` already proves split-invariance of the decoder for valid streams.
 """
@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 from tests.spec_validator import validate_request
 from tests.test_params import EVERY
+from venice_jupyter.api._attempt import Attempt
+from venice_jupyter.api._sse import SSEDecoder, parse_data
 from venice_jupyter.errors import ParameterError, ProtocolError, VeniceError
-from venice_jupyter.exchange import Exchange
-from venice_jupyter.params import ChatParams, build_body, coerce, parse_model
-from venice_jupyter.params_table import PARAMS, SUFFIX_KEYS, Param
-from venice_jupyter.sse import SSEDecoder, parse_data
+from venice_jupyter.request._params import ChatParams, build_body, coerce, parse_model
+from venice_jupyter.request._table import PARAMS, SUFFIX_KEYS, Param
 
 NAMES = sorted(PARAMS)
 MESSAGES = [{"role": "user", "content": "Why is the sky blue?"}]
@@ -262,7 +262,7 @@ def test_arbitrary_chunks_raise_only_package_errors(
     chunks: list[dict[str, Any]], error: list[dict[str, Any]], done: bool
 ) -> None:
     """A hostile or broken server can end a reply with an error, never with a crash."""
-    exchange = Exchange()
+    exchange = Attempt()
     exchange.on_headers(200, {"content-type": "text/event-stream"})
     events = [json.dumps(c) for c in [*chunks, *error]] + (["[DONE]"] if done else [])
     wire = "".join(f"data: {e}\n\n" for e in events).encode("utf-8", "surrogatepass")

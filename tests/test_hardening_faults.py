@@ -16,7 +16,6 @@ two requests); the read timeout is 1 s so the timeout rows stay quick. The modul
 from __future__ import annotations
 
 import asyncio
-import functools
 import html
 import threading
 import time
@@ -28,17 +27,17 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.kernel import Execution, Kernel, running_kernel
+from testkit.kernel import Execution, Kernel, running_kernel
 from tests.spec_validator import validate_request
-from venice_jupyter import aclient, client
-from venice_jupyter.client import VeniceClient
-from venice_jupyter.log import ExchangeLog
+from venice_jupyter.api._retry import RetryPolicy
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.offline import Fault, OfflineServer
-from venice_jupyter.offline.faults import SPLIT_UTF8_TEXT, U2028_TEXT
-from venice_jupyter.render import render_markdown
-from venice_jupyter.retry import RetryPolicy
-from venice_jupyter.state import VeniceSettings, VeniceState
-from venice_jupyter.widgets.panel import Panel, open_panel
+from venice_jupyter.offline.http._faults import SPLIT_UTF8_TEXT, U2028_TEXT
+from venice_jupyter.render._markdown import render_markdown
+from venice_jupyter.storage._log import ExchangeLog
+from venice_jupyter.widgets.panel import Panel
+from venice_jupyter.widgets.panel import panel as open_panel
+from venice_jupyter.workspace import VeniceSettings, Workspace
 
 pytestmark = pytest.mark.kernel
 
@@ -149,22 +148,22 @@ def expected_text(server: OfflineServer, body: dict[str, Any], case: Case) -> st
 
 # -- the magic in a real kernel --------------------------------------------------------------
 
-# The kernel's clients get the short backoff: patch the default the state's clients are built with.
+# The kernel's clients get the short backoff, through the workspace's retry policy.
 KERNEL_SETUP = f"""
 %load_ext venice_jupyter
-import functools, venice_jupyter, venice_jupyter.client as _vc, venice_jupyter.aclient as _va
-from venice_jupyter.retry import RetryPolicy as _RP
-_vc.RetryPolicy = _va.RetryPolicy = functools.partial(_RP, **{RETRY!r})
+import venice_jupyter
+from venice_jupyter.api import RetryPolicy
+venice_jupyter.workspace.current().retry = RetryPolicy(**{RETRY!r})
 %venice set timeout={READ_TIMEOUT}
 """
 # Everything checked about the kernel after a prompt, read in one round trip.
-STATE = """{
+STATE = """(lambda home: {
     "pool": [(c.is_closed(), c.is_idle())
-             for c in venice_jupyter._STATE.session().client._http._transport._pool.connections],
+             for c in home.session().client._http._transport._pool.connections],
     "pid": __import__("os").getpid(),
-    "turns": len(venice_jupyter._STATE.conversations.get()),
-    "log": venice_jupyter._STATE.log().entries()[-1].status,
-}"""
+    "turns": len(home.conversations.get()),
+    "log": home.log().entries()[-1].status,
+})(venice_jupyter.workspace.current())"""
 
 
 @pytest.fixture(scope="module")
@@ -175,10 +174,13 @@ def kernel(
     with running_kernel(tmp, VENICE_BASE_URL=fault_server.base_url) as k:
         ex = k.execute(KERNEL_SETUP)
         assert ex.status == "ok", ex.error
-        assert k.value("venice_jupyter._STATE.session().client.retry.max_retries") == 1
+        assert k.value("venice_jupyter.workspace.current().session().client.retry.max_retries") == 1
         yield k
         assert k.execute("%venice set timeout=120").status == "ok"  # restored
-        assert k.value("venice_jupyter._STATE.session().client.config.timeouts.read") == 120
+        assert (
+            k.value("venice_jupyter.workspace.current().session().client.config.timeouts.read")
+            == 120
+        )
 
 
 def kept_outputs(ex: Execution) -> list[dict[str, Any]]:
@@ -301,23 +303,14 @@ def test_magic_survives_an_interrupt(
 # -- the panel, in-process -------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def fast_retries() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        policy = functools.partial(RetryPolicy, **RETRY)
-        mp.setattr(client, "RetryPolicy", policy)
-        mp.setattr(aclient, "RetryPolicy", policy)
-        yield
-
-
 @pytest.fixture
-def panel(srv: OfflineServer, tmp_path: Path, fast_retries: None) -> Iterator[Panel]:
+def panel(srv: OfflineServer, tmp_path: Path) -> Iterator[Panel]:
     settings = VeniceSettings()
     settings.base_url = srv.base_url
     settings.timeout = READ_TIMEOUT
     settings.log_path = str(tmp_path / "log.sqlite3")
-    state = VeniceState(settings)
-    p = open_panel(state=state, updates_per_second=100)
+    state = Workspace(settings, retry=RetryPolicy(**RETRY))
+    p = open_panel(workspace=state, updates_per_second=100)
     p.controls.controls["seed"].value = 11
     p.controls.controls["max_completion_tokens"].value = 30
     yield p
@@ -325,7 +318,7 @@ def panel(srv: OfflineServer, tmp_path: Path, fast_retries: None) -> Iterator[Pa
 
 
 def active_connections(panel: Panel) -> int:
-    pool = panel.state.session().aclient._http._transport._pool
+    pool = panel.workspace.session().aclient._http._transport._pool
     return sum(1 for c in pool.connections if not (c.is_closed() or c.is_idle()))
 
 
@@ -334,11 +327,11 @@ def panel_status(panel: Panel) -> str:
 
 
 def conversation_length(panel: Panel) -> int:
-    return len(panel.state.conversations.get(panel.conversation.value))
+    return len(panel.workspace.conversations.get(panel.conversation.value))
 
 
 def log_statuses(panel: Panel) -> list[str]:
-    return [e.status for e in ExchangeLog(panel.state.settings.log_path).entries()]
+    return [e.status for e in ExchangeLog(panel.workspace.settings.log_path).entries()]
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -349,19 +342,19 @@ def test_panel_survives(
     seen: dict[str, Any] = {}
 
     async def flow() -> None:
-        assert panel.send(FIRST) is not None and await panel.wait() is not None
+        assert panel.ask(FIRST) is not None and await panel.wait() is not None
         seen["before"] = len(srv.requests)
         srv.inject(case.fault)
         t0 = time.monotonic()
-        assert panel.send(SECOND) is not None
+        assert panel.ask(SECOND) is not None
         seen["reply"] = await panel.wait()
         seen["took"], seen["after"] = time.monotonic() - t0, len(srv.requests)
         seen["status"], seen["output"] = panel_status(panel), panel.output.value
         seen["length"], seen["active"] = conversation_length(panel), active_connections(panel)
         seen["error"] = panel.last_error
-        assert panel.send(THIRD) is not None and await panel.wait() is not None
+        assert panel.ask(THIRD) is not None and await panel.wait() is not None
         seen["active_after"], seen["third"] = active_connections(panel), srv.requests[-1]
-        await panel.state.session().aclient.aclose()
+        await panel.workspace.session().aclient.aclose()
 
     asyncio.run(flow())
     sent = sent_for(srv, seen["before"], case, seen["after"])
@@ -401,7 +394,7 @@ def test_panel_survives_stop(panel: Panel, srv: OfflineServer, tally: dict[str, 
     seen: dict[str, Any] = {}
 
     async def flow() -> None:
-        assert panel.send(FIRST) is not None and await panel.wait() is not None
+        assert panel.ask(FIRST) is not None and await panel.wait() is not None
         seen["before"] = len(srv.requests)
         srv.inject(Fault("delay", seconds=0.05))
         streaming = asyncio.Event()
@@ -411,7 +404,7 @@ def test_panel_survives_stop(panel: Panel, srv: OfflineServer, tally: dict[str, 
                 streaming.set()
 
         panel.output.observe(update, names="value")
-        task = panel.send(SECOND)
+        task = panel.ask(SECOND)
         assert task is not None
         await asyncio.wait_for(streaming.wait(), 30)
         panel.output.unobserve(update, names="value")
@@ -420,9 +413,9 @@ def test_panel_survives_stop(panel: Panel, srv: OfflineServer, tally: dict[str, 
         seen["status"], seen["output"] = panel_status(panel), panel.output.value
         seen["length"], seen["active"] = conversation_length(panel), active_connections(panel)
         seen["partial"] = panel.last_reply.text if panel.last_reply else ""
-        assert panel.send(THIRD) is not None and await panel.wait() is not None
+        assert panel.ask(THIRD) is not None and await panel.wait() is not None
         seen["third"] = srv.requests[-1]
-        await panel.state.session().aclient.aclose()
+        await panel.workspace.session().aclient.aclose()
 
     asyncio.run(flow())
     assert len(srv.requests) == seen["before"] + 2  # the stopped one (never retried), the next

@@ -19,20 +19,21 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.kernel import Kernel, venice_kernel
+from testkit.kernel import Kernel, venice_kernel
 from venice_jupyter import errors as e
-from venice_jupyter.client import VeniceClient
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.offline import OfflineServer
-from venice_jupyter.params import ChatParams, coerce
+from venice_jupyter.request._params import ChatParams, coerce
 from venice_jupyter.session import Session
-from venice_jupyter.state import VeniceSettings, VeniceState
-from venice_jupyter.widgets.compare import compare
-from venice_jupyter.widgets.panel import Panel, open_panel
+from venice_jupyter.widgets.compare._compare import compare
+from venice_jupyter.widgets.panel import Panel
+from venice_jupyter.widgets.panel import panel as open_panel
+from venice_jupyter.workspace import VeniceSettings, Workspace
 
 pytestmark = pytest.mark.kernel
 
 TYPED_KEY = "vk-typed-on-the-line-0c1d2e"
-POOL = "venice_jupyter._STATE.session().client._http._transport._pool.connections"
+POOL = "venice_jupyter.workspace.current().session().client._http._transport._pool.connections"
 TOOLS = '[{"type":"function","function":{"name":"f"}}]'
 DEEP = "[" * 5000
 
@@ -330,7 +331,7 @@ def test_settings_survive_bad_sets_and_hold_no_stray_socket(
     k, _ = kernel
     assert k.execute("import gc, venice_jupyter").status == "ok"
     defaults = {"timeout": "120.0", "updates_per_second": "10.0", "history_turns": "0"}
-    settings = "venice_jupyter._STATE.settings"
+    settings = "venice_jupyter.workspace.current().settings"
     shown = k.value(f"{{n: str(getattr({settings}, n)) for n in {list(defaults)!r}}}")
     assert shown == defaults  # every refused set left its setting alone
     pid = k.value("__import__('os').getpid()")
@@ -352,33 +353,33 @@ def test_settings_survive_bad_sets_and_hold_no_stray_socket(
 
 
 @pytest.fixture
-def panel_state(input_server: OfflineServer) -> Iterator[VeniceState]:
+def panel_state(input_server: OfflineServer) -> Iterator[Workspace]:
     settings = VeniceSettings()
     settings.base_url = input_server.base_url
     settings.log = False
-    state = VeniceState(settings)
+    state = Workspace(settings)
     yield state
     state.close()
 
 
 @pytest.mark.parametrize("bad", PANEL, ids=[b.id for b in PANEL])
 def test_panel_bad_input(
-    panel_state: VeniceState, input_server: OfflineServer, bad: Bad, answered: dict[str, int]
+    panel_state: Workspace, input_server: OfflineServer, bad: Bad, answered: dict[str, int]
 ) -> None:
     answered["ran"] += 1
     setup, prompt = bad.input
     before = len(input_server.requests)
     if setup == "open":
         with pytest.raises(e.ParameterError) as info:
-            open_panel(state=panel_state, model=prompt)
+            open_panel(workspace=panel_state, model=prompt)
         message = str(info.value)
     else:
-        panel = open_panel(state=panel_state, model="venice-offline")
+        panel = open_panel(workspace=panel_state, model="venice-offline")
         if setup is not None:
             setup(panel)
 
         async def send() -> Any:
-            return panel.send(prompt)
+            return panel.ask(prompt)
 
         assert asyncio.run(send()) is None  # refused: no task was started
         assert not panel.busy and len(panel.picker.get()) == 0

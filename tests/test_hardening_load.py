@@ -27,14 +27,14 @@ import httpx
 import psutil
 import pytest
 
-from venice_jupyter.aclient import AsyncVeniceClient
-from venice_jupyter.client import VeniceClient
+from venice_jupyter.api._async import AsyncVeniceClient
+from venice_jupyter.api._catalog import ModelCatalog
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.errors import VeniceError
-from venice_jupyter.models import ModelCatalog
-from venice_jupyter.params import ChatParams
 from venice_jupyter.reply import Delta, Reply
+from venice_jupyter.request._params import ChatParams
 from venice_jupyter.session import Prepared, Session
-from venice_jupyter.widgets.compare import compare
+from venice_jupyter.widgets.compare._compare import compare
 
 STREAMS = 64
 TOKENS = 32
@@ -71,6 +71,9 @@ class CountingSink:
     def on_delta(self, delta: Delta, reply: Reply) -> None:
         if delta.kind == "content" and delta.choice == 0:
             self.contents.append(delta.text)
+
+    def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
+        pass
 
     def on_finish(self, reply: Reply) -> None:
         self.reply = reply

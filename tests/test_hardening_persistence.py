@@ -23,9 +23,9 @@ import psutil
 import pytest
 from jupyter_client.manager import KernelManager
 
-from tests.kernel import Execution, Kernel, isolated_env
-from venice_jupyter.log import ExchangeLog
+from testkit.kernel import Execution, Kernel, isolated_env
 from venice_jupyter.offline import Fault, OfflineServer
+from venice_jupyter.storage._log import ExchangeLog
 
 pytestmark = pytest.mark.kernel
 
@@ -113,7 +113,9 @@ def test_sigkill_mid_stream_then_a_new_kernel(server: OfflineServer, tmp_path: P
         fourth = answer(k2.execute(cell.format(n=12, prompt=PROMPTS[3])))
         assert fourth
         assert k2.execute("import venice_jupyter").status == "ok"
-        statuses = k2.value("[e.status for e in venice_jupyter._STATE.log().entries()]")
+        statuses = k2.value(
+            "[e.status for e in venice_jupyter.workspace.current().log().entries()]"
+        )
         assert statuses == ["complete", "complete", "interrupted", "complete"]
 
     entries = ExchangeLog(log).entries()

@@ -1,6 +1,6 @@
 """The hostile corpus through the renderer, whole and streamed: only our markup comes out.
 
-For every case of ``tests.hostile_corpus``, ``render_markdown`` and ``StreamingMarkdown`` (fed
+For every case of ``testkit.hostile_corpus``, ``render_markdown`` and ``StreamingMarkdown`` (fed
 the offline server's tokens, and single characters) must produce HTML with allow-listed tags and
 attributes only, no ``on*`` attribute, no link that is not http(s) or mailto once whitespace and
 control characters are stripped, no ``<style>`` but the wrapper's own, and the case's marker
@@ -16,12 +16,12 @@ from types import SimpleNamespace
 
 import pytest
 
-import venice_jupyter.widgets.sink as sink_module
-from tests.hostile_corpus import BATCHED, CASES, SOLO, Case
-from venice_jupyter.offline.tokenizer import tokenize
-from venice_jupyter.render import STYLE_CSS, StreamingMarkdown, render_markdown
+import venice_jupyter.sinks._widget as sink_module
+from testkit.hostile_corpus import BATCHED, CASES, SOLO, Case
+from venice_jupyter.offline.models._tokenizer import tokenize
+from venice_jupyter.render._markdown import STYLE_CSS, StreamingMarkdown, render_markdown
 from venice_jupyter.reply import Delta, Reply
-from venice_jupyter.widgets.sink import WidgetSink
+from venice_jupyter.sinks._widget import WidgetSink
 
 ALLOWED_TAGS = {
     "div", "style", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote",

@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-import venice_jupyter.images as images_module
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.images import MAX_IMAGE_BYTES, to_data_url
+from venice_jupyter.request._images import MAX_IMAGE_BYTES, to_data_url
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -46,10 +45,6 @@ def decoded(url: str, mime: str) -> bytes:
     prefix = f"data:{mime};base64,"
     assert url.startswith(prefix), url[:40]
     return base64.b64decode(url[len(prefix) :])
-
-
-def test_all_lists_the_public_names() -> None:
-    assert sorted(images_module.__all__) == ["MAX_IMAGE_BYTES", "to_data_url"]
 
 
 def test_png_is_valid() -> None:

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-import venice_jupyter.interpolate as interpolate_module
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.interpolate import interpolate
+from venice_jupyter.request._template import interpolate
 
 NS: dict[str, Any] = {
     "x": 5,
@@ -105,10 +104,6 @@ CASES = [
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_interpolate(text: str, expected: str) -> None:
     assert interpolate(text, NS) == expected
-
-
-def test_all_lists_the_public_names() -> None:
-    assert interpolate_module.__all__ == ["escape_placeholders", "interpolate"]
 
 
 def test_missing_variable_names_the_placeholder_and_the_escape() -> None:

@@ -17,24 +17,24 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.kernel import running_kernel
+from testkit.kernel import running_kernel
 from venice_jupyter import sampling_lab as lazy_sampling_lab
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.offline import OfflineServer
-from venice_jupyter.offline.ngram import BOS, EOS, get_model
-from venice_jupyter.offline.tokenizer import tokenize
-from venice_jupyter.offline.topic import TopicIndex
+from venice_jupyter.offline.models._ngram import BOS, EOS, get_model
+from venice_jupyter.offline.models._sampling import SamplingSettings, pipeline, processed_logprobs
+from venice_jupyter.offline.models._tokenizer import tokenize
+from venice_jupyter.offline.models._topic import TopicIndex
 from venice_jupyter.reply import Choice, Reply, TokenLogprob
-from venice_jupyter.sampling import SamplingSettings, pipeline, processed_logprobs
-from venice_jupyter.state import VeniceSettings, VeniceState
-from venice_jupyter.widgets.lab import (
+from venice_jupyter.widgets.lab._open import (
     SamplingLab,
     lab_from_prompt,
     lab_from_prompt_sync,
     sampling_lab,
 )
-from venice_jupyter.widgets.lab_parts import Point
-from venice_jupyter.widgets.token_text import visible
+from venice_jupyter.widgets.lab._sources import Point
+from venice_jupyter.widgets.lab._token_text import visible
+from venice_jupyter.workspace import VeniceSettings, Workspace
 
 SVG = "{http://www.w3.org/2000/svg}"
 TOKENS = ["a", "b", "c", "d", "e"]
@@ -318,10 +318,14 @@ def test_stepping_through_a_replys_logprobs() -> None:
 
 
 def test_lab_from_prompt_fetches_logprobs_through_the_session(server: OfflineServer) -> None:
-    state = VeniceState(VeniceSettings(base_url=server.base_url))
+    state = Workspace(VeniceSettings(base_url=server.base_url))
     try:
         lab = lab_from_prompt_sync(
-            "Tell me about bread.", top_logprobs=4, state=state, seed=3, max_completion_tokens=12
+            "Tell me about bread.",
+            top_logprobs=4,
+            workspace=state,
+            seed=3,
+            max_completion_tokens=12,
         )
         body = server.requests[-1]
         assert body["logprobs"] is True and body["top_logprobs"] == 4 and body["stream"] is True
@@ -336,7 +340,7 @@ def test_lab_from_prompt_fetches_logprobs_through_the_session(server: OfflineSer
             lab_from_prompt(
                 "Tell me about bread.",
                 top_logprobs=4,
-                state=state,
+                workspace=state,
                 seed=3,
                 max_completion_tokens=12,
             )
@@ -465,9 +469,7 @@ def test_lab_in_a_real_kernel(tmp_path: Path) -> None:
             if WIDGET_VIEW in m["content"]["data"]
         ]
         assert len(views) == 1
-        ids = k.value(
-            "[lab.widget.model_id, lab.chart_html.model_id, lab.controls['top_k'].model_id]"
-        )
+        ids = k.value("[lab.model_id, lab.chart_html.model_id, lab.controls['top_k'].model_id]")
         widget_id, chart_id, top_k_id = ids
         assert views[0]["content"]["data"][WIDGET_VIEW]["model_id"] == widget_id
         assert {widget_id, chart_id, top_k_id} <= {m["content"]["comm_id"] for m in opens}

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import venice_jupyter.log as log_module
 from venice_jupyter.errors import ConfigError, ParameterError
-from venice_jupyter.log import ExchangeLog, default_path, scrub_params
 from venice_jupyter.reply import Choice, Cost, Reply, ResponseMeta, Timings, Usage
+from venice_jupyter.storage._log import ExchangeLog, default_path, scrub_params
 
 KEY = "vk-THIS-IS-A-FAKE-KEY-0123456789"
 
@@ -49,16 +48,6 @@ def a_reply(text: str = "The answer is 42.") -> Reply:
         timings=Timings(ttfb=0.1, ttft=0.2, total=1.5, attempts=2),
         complete=True,
     )
-
-
-def test_all_lists_the_public_names() -> None:
-    assert sorted(log_module.__all__) == [
-        "ENV_VAR",
-        "ExchangeLog",
-        "LogEntry",
-        "default_path",
-        "scrub_params",
-    ]
 
 
 # -- where the log lives ------------------------------------------------------------------
@@ -273,7 +262,7 @@ def test_search_limit_must_be_a_count(log: ExchangeLog, limit: object) -> None:
 
 WRITE_ROW = """
 import sys
-from venice_jupyter.log import ExchangeLog
+from venice_jupyter.storage._log import ExchangeLog
 log = ExchangeLog(sys.argv[1])
 print(log.start("default", "m", {}, "killed mid-stream"), flush=True)
 """

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from venice_jupyter.client import VeniceClient
+from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ConnectionLostError, StreamCancelled, VeniceError
-from venice_jupyter.log import ExchangeLog
-from venice_jupyter.log_sink import PROMPT_CHARS, LoggedSink, prompt_text
 from venice_jupyter.offline import Fault, OfflineServer
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
+from venice_jupyter.sinks._logged import PROMPT_CHARS, LoggedSink, prompt_text
+from venice_jupyter.storage._log import ExchangeLog
 
 
 class Events:
@@ -30,6 +30,9 @@ class Events:
     def on_delta(self, delta: Delta, reply: Reply) -> None:
         if self.seen[-1] != "delta":
             self.seen.append("delta")
+
+    def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
+        pass
 
     def on_finish(self, reply: Reply) -> None:
         self.seen.append("finish")

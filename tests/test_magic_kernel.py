@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.kernel import Execution, Kernel, running_kernel, venice_kernel
+from testkit.kernel import Execution, Kernel, running_kernel, venice_kernel
 from venice_jupyter.offline import Fault, OfflineServer
 
 pytestmark = pytest.mark.kernel
@@ -83,7 +83,7 @@ def test_conversation_history_across_cells(k: Kernel, server: OfflineServer) -> 
     assert [m["role"] for m in server.requests[-1]["messages"]] == ["user"]
     assert k.execute("%%venice --no-history --max-completion-tokens 10\nOne-off.").status == "ok"
     assert len(server.requests[-1]["messages"]) == 1
-    assert k.value("len(__import__('venice_jupyter')._STATE.conversations.get())") == 2
+    assert k.value("len(__import__('venice_jupyter').workspace.current().conversations.get())") == 2
 
 
 def test_failed_stream_keeps_text_and_conversation_consistent(
@@ -100,7 +100,7 @@ def test_failed_stream_keeps_text_and_conversation_consistent(
     assert "venice-error" in final["data"]["text/html"]
     assert final["metadata"]["venice"]["complete"] is False
     # no orphan user turn: the conversation still has exactly the first exchange
-    assert k.value("len(__import__('venice_jupyter')._STATE.conversations.get())") == 1
+    assert k.value("len(__import__('venice_jupyter').workspace.current().conversations.get())") == 1
     # the next request works and sends a consistent history
     assert k.execute("%%venice --max-completion-tokens 10\nAgain.").status == "ok"
     assert [m["role"] for m in server.requests[-1]["messages"]] == ["user", "assistant", "user"]
@@ -130,7 +130,7 @@ def test_interrupt_mid_stream(k: Kernel, server: OfflineServer) -> None:
     final = final_output(ex)
     assert final["data"]["text/markdown"]  # what was shown is kept
     assert final["metadata"]["venice"]["complete"] is False
-    assert k.value("len(__import__('venice_jupyter')._STATE.conversations.get())") == 0
+    assert k.value("len(__import__('venice_jupyter').workspace.current().conversations.get())") == 0
     assert k.execute("%%venice --max-completion-tokens 5\nStill alive?").status == "ok"
 
 
@@ -205,7 +205,12 @@ def test_line_commands(k: Kernel, tmp_path: Path) -> None:
     path = tmp_path / "conv.json"
     assert k.execute(f"%venice export {path}").status == "ok"
     assert k.execute(f"%venice import {path} restored").status == "ok"
-    assert k.value("len(__import__('venice_jupyter')._STATE.conversations.get('restored'))") == 1
+    assert (
+        k.value(
+            "len(__import__('venice_jupyter').workspace.current().conversations.get('restored'))"
+        )
+        == 1
+    )
     assert k.execute("%venice undo").status == "ok"
     ex = k.execute("%venice set temperature=9")
     assert ex.status == "error" and "temperature" in ex.error["evalue"]  # type: ignore[index]

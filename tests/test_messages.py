@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.spec_validator import validate_request
-from venice_jupyter import messages as m
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.params import ChatParams, build_body
+from venice_jupyter.request import _messages as m
+from venice_jupyter.request._params import ChatParams, build_body
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import json
 import re
 from pathlib import Path
@@ -11,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from venice_jupyter import models as models_module
-from venice_jupyter.capabilities import check_request, estimate_cost
-from venice_jupyter.errors import CapabilityError, ParameterError
-from venice_jupyter.models import (
+from venice_jupyter.api import estimate_cost
+from venice_jupyter.api._catalog import (
     CAPABILITY_LETTERS,
     ModelCatalog,
     ModelInfo,
@@ -23,7 +20,9 @@ from venice_jupyter.models import (
     split_suffix,
     summary_row,
 )
+from venice_jupyter.errors import CapabilityError, ParameterError
 from venice_jupyter.reply import Usage
+from venice_jupyter.request._capabilities import check_request
 from venice_jupyter.session import CAPABILITIES
 
 SNAPSHOT = Path(__file__).parent.parent / "spec" / "static-models.json"
@@ -491,15 +490,3 @@ def test_format_price() -> None:
     assert format_price(Rate(0, 0)) == "free"
     assert format_price(Rate(0.0625, 0.0625)) == "$0.0625"
     assert format_price(Rate(225, 225)) == "$225.00"
-
-
-def test_dunder_all_is_complete() -> None:
-    assert all(hasattr(models_module, name) for name in models_module.__all__)
-    defined = {
-        name
-        for name, value in vars(models_module).items()
-        if not name.startswith("_")
-        and (inspect.isclass(value) or inspect.isfunction(value))
-        and value.__module__ == models_module.__name__
-    }
-    assert defined <= set(models_module.__all__)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.sse_events import parse_sse
 from venice_jupyter.offline import Fault, OfflineServer
-from venice_jupyter.offline.faults import SPLIT_UTF8_TEXT, U2028_TEXT
+from venice_jupyter.offline.http._faults import SPLIT_UTF8_TEXT, U2028_TEXT
 
 PROMPT = [{"role": "user", "content": "Tell me about bread"}]
 

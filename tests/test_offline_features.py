@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 
 from tests.sse_events import parse_sse
-from venice_jupyter.offline.ngram import get_model
-from venice_jupyter.offline.topic import TopicIndex
-from venice_jupyter.sampling import SamplingSettings, processed_logprobs
+from venice_jupyter.offline.models._ngram import get_model
+from venice_jupyter.offline.models._sampling import SamplingSettings, processed_logprobs
+from venice_jupyter.offline.models._topic import TopicIndex
 
 QUESTION = "How do notebook kernels and cells work in Jupyter?"
 PROMPT = [{"role": "user", "content": QUESTION}]

@@ -10,15 +10,19 @@ from typing import Any
 import jsonschema
 import pytest
 
-from venice_jupyter.offline import ngram
-from venice_jupyter.offline.corpus import CORPUS_DIR, load_answers
-from venice_jupyter.offline.generate import StopScanner, logprob_entry, sample_tokens
-from venice_jupyter.offline.ngram import BACKOFF, DISCOUNT, PRIMARY, NGramModel, get_model
-from venice_jupyter.offline.schema_values import SchemaValues
-from venice_jupyter.offline.tokenizer import detokenize, tokenize
-from venice_jupyter.offline.topic import TopicIndex
-from venice_jupyter.offline.validation import RequestInvalid, detailed_error, validate_request
-from venice_jupyter.sampling import SamplingSettings
+from venice_jupyter.offline.models import _ngram as ngram
+from venice_jupyter.offline.models._corpus import CORPUS_DIR, load_answers
+from venice_jupyter.offline.models._ngram import BACKOFF, DISCOUNT, PRIMARY, NGramModel, get_model
+from venice_jupyter.offline.models._sampling import SamplingSettings
+from venice_jupyter.offline.models._tokenizer import detokenize, tokenize
+from venice_jupyter.offline.models._topic import TopicIndex
+from venice_jupyter.offline.replies._generate import StopScanner, logprob_entry, sample_tokens
+from venice_jupyter.offline.replies._schema_values import SchemaValues
+from venice_jupyter.offline.validation._request import (
+    RequestInvalid,
+    detailed_error,
+    validate_request,
+)
 
 # --- tokenizer -------------------------------------------------------------------------------
 
@@ -335,21 +339,3 @@ def test_missing_required_fields() -> None:
     issues = issues_for({})
     assert {tuple(i["path"]) for i in issues} == {("messages",), ("model",)}
     assert issues_for([1])[0]["code"] == "invalid_type"
-
-
-def test_public_names_exist() -> None:
-    import importlib
-    import pkgutil
-
-    import venice_jupyter.offline as offline
-    import venice_jupyter.sampling as sampling
-
-    modules = [sampling, offline] + [
-        importlib.import_module(f"venice_jupyter.offline.{m.name}")
-        for m in pkgutil.iter_modules(offline.__path__)
-        if m.name != "__main__"
-    ]
-    for module in modules:
-        assert module.__all__, module.__name__
-        for name in module.__all__:
-            assert hasattr(module, name), (module.__name__, name)

@@ -9,7 +9,6 @@ that other cells run while an answer streams.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -17,34 +16,35 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.kernel import Kernel, venice_kernel
-from venice_jupyter.commands import run_command
+from testkit.kernel import Kernel, venice_kernel
 from venice_jupyter.errors import ConfigError
-from venice_jupyter.interpolate import escape_placeholders, interpolate
-from venice_jupyter.magic_args import parse_cell_line
-from venice_jupyter.magics import VeniceMagics
+from venice_jupyter.ipython._magics import VeniceMagics
+from venice_jupyter.ipython._options import parse_cell_line
+from venice_jupyter.ipython.commands import run_command
 from venice_jupyter.offline import Fault, OfflineServer
-from venice_jupyter.params import ChatParams
-from venice_jupyter.render import render_markdown
-from venice_jupyter.state import VeniceSettings, VeniceState
-from venice_jupyter.widgets.panel import Panel, open_panel
+from venice_jupyter.render._markdown import render_markdown
+from venice_jupyter.request._params import ChatParams
+from venice_jupyter.request._template import escape_placeholders, interpolate
+from venice_jupyter.widgets.panel import Panel
+from venice_jupyter.widgets.panel import panel as open_panel
+from venice_jupyter.workspace import VeniceSettings, Workspace
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture
-def state(server: OfflineServer) -> Iterator[VeniceState]:
+def state(server: OfflineServer) -> Iterator[Workspace]:
     settings = VeniceSettings()
     settings.base_url = server.base_url
     settings.log = False
-    venice = VeniceState(settings)
+    venice = Workspace(settings)
     yield venice
     venice.close()
 
 
 @pytest.fixture
-def panel(state: VeniceState) -> Panel:
-    return open_panel(state=state, updates_per_second=100)
+def panel(state: Workspace) -> Panel:
+    return open_panel(workspace=state, updates_per_second=100)
 
 
 def run(coro: Callable[[], Awaitable[Any]]) -> Any:
@@ -60,7 +60,7 @@ def send_now(panel: Panel, prompt: str) -> Any:
     """``panel.send`` with a running loop (for sends that are refused before anything runs)."""
 
     async def go() -> Any:
-        return panel.send(prompt)
+        return panel.ask(prompt)
 
     return asyncio.run(go())
 
@@ -84,7 +84,7 @@ def test_send_streams_answer_footer_and_stats(panel: Panel, server: OfflineServe
     before = len(server.requests)
 
     async def go() -> Any:
-        task = panel.send("Tell me about bread")
+        task = panel.ask("Tell me about bread")
         assert task is not None and panel.busy
         assert panel.send_button.disabled and not panel.stop_button.disabled
         return await panel.wait()
@@ -103,7 +103,7 @@ def test_send_streams_answer_footer_and_stats(panel: Panel, server: OfflineServe
                          "seed", "max_completion_tokens"}  # fmt: skip
     assert (body["temperature"], body["seed"], body["max_completion_tokens"]) == (0.35, 7, 40)
     assert body["model"] == "venice-offline"
-    conversation = panel.state.conversations.get(panel.conversation.value)
+    conversation = panel.workspace.conversations.get(panel.conversation.value)
     assert len(conversation) == 1 and conversation.turns[0].reply is reply
     assert not panel.send_button.disabled and panel.stop_button.disabled
 
@@ -112,9 +112,9 @@ def test_history_and_retry_replace_the_last_exchange(panel: Panel, server: Offli
     panel.controls.controls["max_completion_tokens"].value = 12
 
     async def go() -> None:
-        panel.send("First question.")
+        panel.ask("First question.")
         await panel.wait()
-        panel.send("Second question.")
+        panel.ask("Second question.")
         await panel.wait()
         assert [m["role"] for m in server.requests[-1]["messages"]] == ["user", "assistant", "user"]
         panel.controls.controls["temperature"].value = 0.2  # retry uses the settings shown now
@@ -122,7 +122,7 @@ def test_history_and_retry_replace_the_last_exchange(panel: Panel, server: Offli
         await panel.wait()
 
     run(go)
-    conversation = panel.state.conversations.get(panel.conversation.value)
+    conversation = panel.workspace.conversations.get(panel.conversation.value)
     assert [t.user["content"] for t in conversation.turns] == [
         "First question.",
         "Second question.",
@@ -138,14 +138,14 @@ def test_stop_keeps_the_partial_and_leaves_the_conversation(
     panel.controls.controls["max_completion_tokens"].value = 400
 
     async def go() -> tuple[asyncio.Task[Any], Any]:
-        panel.send("Warm up.")
+        panel.ask("Warm up.")
         await panel.wait()
         server.inject(Fault(kind="delay", seconds=0.05))
         streaming = first_update(panel)
-        task = panel.send("A long answer please.")
+        task = panel.ask("A long answer please.")
         assert task is not None
         await asyncio.wait_for(streaming.wait(), 30)
-        assert panel.send("Another one") is None  # refused while streaming
+        assert panel.ask("Another one") is None  # refused while streaming
         assert "still streaming" in panel.status.value
         assert panel.stop()
         reply = await panel.wait()
@@ -157,14 +157,14 @@ def test_stop_keeps_the_partial_and_leaves_the_conversation(
     assert partial is not None and partial.text and not partial.complete
     assert render_markdown(partial.text) in panel.output.value
     assert "Stopped." in panel.output.value and "Stopped" in panel.status.value
-    assert len(panel.state.conversations.get(panel.conversation.value)) == 1
+    assert len(panel.workspace.conversations.get(panel.conversation.value)) == 1
     assert not panel.send_button.disabled and panel.stop_button.disabled
     assert not panel.stop()  # nothing runs any more
 
 
 def test_stop_before_the_first_step_still_settles(panel: Panel) -> None:
     async def go() -> asyncio.Task[Any]:
-        task = panel.send("Hello")
+        task = panel.ask("Hello")
         assert task is not None and panel.stop()
         await panel.wait()
         return task
@@ -172,7 +172,7 @@ def test_stop_before_the_first_step_still_settles(panel: Panel) -> None:
     assert run(go).cancelled()
     assert "Stopped." in panel.output.value
     assert panel.stop_button.disabled and not panel.send_button.disabled
-    assert len(panel.state.conversations.get(panel.conversation.value)) == 0
+    assert len(panel.workspace.conversations.get(panel.conversation.value)) == 0
 
 
 @pytest.mark.parametrize(
@@ -193,8 +193,8 @@ def test_bad_input_says_why_and_sends_nothing(
         panel.model.value = "venice-offline-small"
         controls["logprobs"].value = True  # disabled in the UI; code can still touch it
     elif setup == "kernel_default_logprobs_on_small":
-        panel.state.params = {"logprobs": True}  # as `%venice set logprobs=true`
-        panel.state.reset_session()
+        panel.workspace.params = {"logprobs": True}  # as `%venice set logprobs=true`
+        panel.workspace.reset_session()
         panel.model.value = "venice-offline-small"
     elif setup == "min_temp_above_max_temp":
         controls["min_temp"].value, controls["max_temp"].value = 1.5, 0.5
@@ -204,7 +204,7 @@ def test_bad_input_says_why_and_sends_nothing(
     assert send_now(panel, prompt) is None
     assert needle in panel.status.value
     assert len(server.requests) == before
-    assert not panel.busy and len(panel.state.conversations.get(panel.conversation.value)) == 0
+    assert not panel.busy and len(panel.workspace.conversations.get(panel.conversation.value)) == 0
 
 
 def test_model_change_disables_what_the_model_lacks(panel: Panel) -> None:
@@ -231,8 +231,8 @@ def test_copy_as_cell_round_trips(panel: Panel) -> None:
     controls["stop"].value = "END, ###"
     controls["logprobs"].value = True
     controls["enable_web_search"].value = "auto"
-    panel.state.params = {"presence_penalty": 0.5}  # a kernel default travels along
-    panel.state.reset_session()
+    panel.workspace.params = {"presence_penalty": 0.5}  # a kernel default travels along
+    panel.workspace.reset_session()
     panel.picker.new.value = "side"
     panel.system.value = "Be brief; it's 'fine'."
     prompt = 'Rate {topic} as JSON {"a": {"b": 1}} and {{x}}, {}.'
@@ -253,7 +253,9 @@ def test_copy_as_cell_multiline_system_travels_in_the_conversation(panel: Panel)
     panel.prompt.value = "hi"
     line = panel.copy_as_cell().partition("\n")[0]
     assert "--system" not in line
-    assert panel.state.conversations.get(panel.conversation.value).system == "Line one.\nLine two."
+    assert (
+        panel.workspace.conversations.get(panel.conversation.value).system == "Line one.\nLine two."
+    )
 
 
 @given(st.text(alphabet="{}ab_.[]'0:!r x", max_size=30))
@@ -264,7 +266,7 @@ def test_escaped_prompt_is_sent_verbatim(text: str) -> None:
 def test_conversation_picker_is_shared_but_keeps_its_own_selection(
     panel: Panel, server: OfflineServer
 ) -> None:
-    store = panel.state.conversations
+    store = panel.workspace.conversations
     panel.picker.new.value = "  drafts "
     assert panel.conversation.value == "drafts" and "drafts" in store
     assert store.current == "default"  # the magic's current conversation stays
@@ -272,7 +274,7 @@ def test_conversation_picker_is_shared_but_keeps_its_own_selection(
     panel.controls.controls["max_completion_tokens"].value = 8
 
     async def go() -> None:
-        panel.send("Hello")
+        panel.ask("Hello")
         await panel.wait()
 
     run(go)
@@ -294,17 +296,17 @@ def test_clear_output_then_conversation(panel: Panel) -> None:
     panel.controls.controls["max_completion_tokens"].value = 8
 
     async def go() -> None:
-        panel.send("Hello")
+        panel.ask("Hello")
         await panel.wait()
 
     run(go)
     conversation = panel.conversation.value
     assert panel.clear()
     assert panel.output.value == "" and panel.stats.value == ""
-    assert len(panel.state.conversations.get(conversation)) == 1
+    assert len(panel.workspace.conversations.get(conversation)) == 1
     panel.forget.value = True
     assert panel.clear()
-    assert len(panel.state.conversations.get(conversation)) == 0 and not panel.forget.value
+    assert len(panel.workspace.conversations.get(conversation)) == 0 and not panel.forget.value
 
 
 def test_buttons_drive_the_same_methods(panel: Panel) -> None:
@@ -325,15 +327,17 @@ def test_buttons_drive_the_same_methods(panel: Panel) -> None:
     assert "min_temp" in panel.status.value
 
 
-def test_panel_command_and_errors(state: VeniceState) -> None:
+def test_panel_command_and_errors(state: Workspace) -> None:
     p = run_command(state, None, "panel venice-offline-small")
     assert isinstance(p, Panel) and p.model.value == "venice-offline-small"
     assert "Panel" in repr(p)
     with pytest.raises(ConfigError, match="event loop"):
-        p.send("no loop here")
+        p.ask("no loop here")
     with pytest.raises(Exception, match="at most one model"):
         run_command(state, None, "panel a b")
-    p2 = open_panel(state=state, model="fastest", params=ChatParams(temperature=0.1), system="S")
+    p2 = open_panel(
+        workspace=state, model="fastest", params=ChatParams(temperature=0.1), system="S"
+    )
     assert p2.model.value == "venice-offline-small"
     assert p2.controls.values() == ChatParams(temperature=0.1) and p2.system.value == "S"
 
@@ -341,7 +345,7 @@ def test_panel_command_and_errors(state: VeniceState) -> None:
 # -- a real kernel ---------------------------------------------------------------------------
 
 
-PANEL_IMPORT = "from venice_jupyter.widgets.panel import open_panel"
+PANEL_IMPORT = "from venice_jupyter.widgets.panel import panel as open_panel"
 
 
 @pytest.fixture(scope="module")
@@ -399,12 +403,18 @@ def test_kernel_displays_the_panel_as_widgets(kernel: Kernel) -> None:
     assert len(opened) > 20  # layouts, styles, sliders, buttons, the boxes
     names = {m["content"]["data"]["state"]["_model_name"] for m in opened}
     assert {"VBoxModel", "DropdownModel", "FloatSliderModel", "ButtonModel", "HTMLModel"} <= names
-    views = [m for m in ex.of_type("display_data") if WIDGET_VIEW in m["content"]["data"]]
+    views = [
+        m
+        for m in ex.of_type("display_data", "execute_result")
+        if WIDGET_VIEW in m["content"]["data"]
+    ]
     assert len(views) == 1
-    assert views[0]["content"]["data"][WIDGET_VIEW]["model_id"] == kernel.value("p.widget.model_id")
+    assert views[0]["content"]["data"][WIDGET_VIEW]["model_id"] == kernel.value("p.model_id")
     ex = kernel.execute("%venice panel venice-offline-small")
     assert ex.status == "ok", ex.error
-    assert any(WIDGET_VIEW in m["content"]["data"] for m in ex.of_type("display_data"))
+    assert any(
+        WIDGET_VIEW in m["content"]["data"] for m in ex.of_type("display_data", "execute_result")
+    )
 
 
 @pytest.mark.kernel
@@ -414,13 +424,12 @@ def test_kernel_streams_while_other_cells_run(
     ok(kernel, "p = open_panel()\np.controls.controls['max_completion_tokens'].value = 40")
     output_id = kernel.value("p.output.model_id")
     server.inject(Fault(kind="delay", seconds=0.03))
-    ok(kernel, "t = p.send('Tell me about bread')")
-    t0 = time.monotonic()
+    ok(kernel, "t = p.ask('Tell me about bread')")
     out = ok(kernel, "print(not t.done(), 1 + 1)")
-    took = time.monotonic() - t0
-    assert out.split() == ["True", "2"]  # ran while the answer was still streaming
-    assert took < 1.0, took
-    out = ok(kernel, "r = await p.wait()\nconv = p.state.conversations.get(p.conversation.value)\n"
+    # Ran while the answer was still streaming; how quickly is bench_widgets' to measure.
+    assert out.split() == ["True", "2"]
+    out = ok(kernel, "r = await p.wait()\n"
+                     "conv = p.workspace.conversations.get(p.conversation.value)\n"
                      "print(t.done(), len(r.text) > 0, len(conv))")  # fmt: skip
     assert out.split() == ["True", "True", "1"]
     values = html_updates(iopub, output_id)
@@ -435,17 +444,17 @@ def test_kernel_stop_from_a_later_cell(
     kernel: Kernel, server: OfflineServer, iopub: list[dict[str, Any]]
 ) -> None:
     ok(kernel, "p = open_panel()\np.controls.controls['max_completion_tokens'].value = 400")
-    before = kernel.value("len(p.state.conversations.get(p.conversation.value))")
+    before = kernel.value("len(p.workspace.conversations.get(p.conversation.value))")
     server.inject(Fault(kind="delay", seconds=0.05))
     ok(kernel, "import asyncio\nev = asyncio.Event()\n"
                "p.output.observe(lambda c: 'venice-waiting' in c['new'] or ev.set(), 'value')\n"
-               "t = p.send('A long answer please.')")  # fmt: skip
+               "t = p.ask('A long answer please.')")  # fmt: skip
     ok(kernel, "await asyncio.wait_for(ev.wait(), 30)")
-    out = ok(kernel, "import time\nt0 = time.monotonic()\np.stop()\nawait p.wait()\n"
-                     "print(t.cancelled(), time.monotonic() - t0 < 1.0)")  # fmt: skip
-    assert out.split() == ["True", "True"]
+    # 400 tokens at 50 ms each could not have finished: a cancelled task proves the stop took.
+    out = ok(kernel, "p.stop()\nawait p.wait()\nprint(t.cancelled())")
+    assert out.split() == ["True"]
     assert "Stopped." in kernel.value("p.output.value")
-    assert kernel.value("len(p.state.conversations.get(p.conversation.value))") == before
+    assert kernel.value("len(p.workspace.conversations.get(p.conversation.value))") == before
     assert kernel.value("p.last_reply.text != ''")
 
 
@@ -461,12 +470,16 @@ def test_kernel_send_button_click_runs_on_the_kernel_loop(kernel: Kernel) -> Non
     assert out.split() == ["True", "True"]
 
 
-def test_outside_ipython_the_panel_needs_a_state(monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython
+def test_without_the_extension_a_panel_is_a_widget_on_the_current_workspace(
+    monkeypatch: pytest.MonkeyPatch, server: OfflineServer
+) -> None:
+    import ipywidgets
 
-    import venice_jupyter
+    from venice_jupyter import workspace
 
-    monkeypatch.setattr(venice_jupyter, "_STATE", None)
-    monkeypatch.setattr(IPython, "get_ipython", lambda: None)
-    with pytest.raises(ConfigError, match="IPython"):
-        open_panel()
+    home = workspace.Workspace()
+    home.settings.base_url = server.base_url
+    monkeypatch.setattr(workspace, "_CURRENT", home)
+    p = open_panel()
+    assert isinstance(p, ipywidgets.VBox) and p.workspace is home
+    assert isinstance(ipywidgets.HBox([p]), ipywidgets.HBox)

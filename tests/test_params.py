@@ -10,7 +10,7 @@ import pytest
 
 from tests.spec_validator import request_schema, validate_request
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.params import (
+from venice_jupyter.request._params import (
     ChatParams,
     allowed,
     build_body,
@@ -19,7 +19,7 @@ from venice_jupyter.params import (
     lookup,
     parse_model,
 )
-from venice_jupyter.params_table import GROUPS, PARAMS, SUFFIX_KEYS, TYPES, Param
+from venice_jupyter.request._table import GROUPS, PARAMS, SUFFIX_KEYS, TYPES, Param
 
 BUILDER_FIELDS = {"model", "messages", "stream"}
 MESSAGES = [{"role": "user", "content": "Why is the sky blue?"}]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from venice_jupyter.reference import BEGIN, END, reference_markdown
+from venice_jupyter.ipython.reference import BEGIN, END, reference_markdown
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -14,7 +14,8 @@ def test_reference_matches_the_table() -> None:
     start = text.index(BEGIN) + len(BEGIN) + 1
     end = text.index(END)
     assert text[start:end] == reference_markdown(), (
-        "README reference is stale: run `python -m venice_jupyter.reference --update README.md`"
+        "README reference is stale: run "
+        "`python -m venice_jupyter.ipython.reference --update README.md`"
     )
 
 

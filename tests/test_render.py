@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it.parser_inline import ParserInline
 
-import venice_jupyter.render as render_module
-from tests.hostile_corpus import PATHOLOGICAL
-from venice_jupyter.blocks import make_markdown
-from venice_jupyter.render import (
+import venice_jupyter.render._markdown as render_module
+from testkit.hostile_corpus import PATHOLOGICAL
+from venice_jupyter.render._blocks import make_markdown
+from venice_jupyter.render._markdown import (
     STYLE_CSS,
     HighlightingRenderer,
     StreamingMarkdown,
@@ -23,7 +23,7 @@ from venice_jupyter.render import (
     render_markdown,
     wrap_html,
 )
-from venice_jupyter.tex import MAX_DOC_MATH, MAX_DOC_MATH_CHARS
+from venice_jupyter.render._tex import MAX_DOC_MATH, MAX_DOC_MATH_CHARS
 
 ALLOWED_TAGS = {
     "div", "style", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote",
@@ -343,11 +343,6 @@ def test_renderer_is_extended_by_subclassing() -> None:
 
     html = render_markdown("`hi<`", md=make_markdown(Shouty))
     assert "<code>HI&lt;</code>" in html
-
-
-def test_public_names() -> None:
-    for name in render_module.__all__:
-        assert hasattr(render_module, name)
 
 
 # --- pathological input ------------------------------------------------------------------

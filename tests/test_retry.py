@@ -7,7 +7,7 @@ import random
 import pytest
 
 from venice_jupyter import errors as e
-from venice_jupyter.retry import RetryPolicy
+from venice_jupyter.api._retry import RetryPolicy
 
 
 def api(status: int, retry_after: float | None = None) -> e.APIError:

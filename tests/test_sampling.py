@@ -1,4 +1,5 @@
-"""venice_jupyter.sampling: each stage on hand-computed distributions, and sampling statistics."""
+"""The shared sampler (``offline.models``): each stage on hand-computed distributions, and
+sampling statistics."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import random
 
 import pytest
 
-from venice_jupyter.sampling import (
+from venice_jupyter.offline.models._sampling import (
     SamplingSettings,
     choose,
     effective_temperature,
@@ -158,7 +159,7 @@ def test_empirical_frequencies_match_pipeline() -> None:
     (sqrt(p(1-p)/N)) per token, which a correct sampler exceeds with probability < 1e-5 for the
     handful of tokens checked; a token with p = 0 must never be drawn.
     """
-    from venice_jupyter.offline.ngram import get_model
+    from venice_jupyter.offline.models._ngram import get_model
 
     model = get_model()
     tokens, logprobs = model.distribution([" the"], order=2)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import venice_jupyter.sse as sse_module
+import venice_jupyter.api._sse as sse_module
+from venice_jupyter.api._sse import DONE_DATA, SSEDecoder, SSEEvent, parse_data
 from venice_jupyter.errors import ProtocolError
-from venice_jupyter.sse import DONE_DATA, SSEDecoder, SSEEvent, parse_data
 
 
 def decode(*feeds: bytes) -> list[SSEEvent]:
@@ -26,12 +26,6 @@ def decode(*feeds: bytes) -> list[SSEEvent]:
 
 def data_of(events: list[SSEEvent]) -> list[str]:
     return [event.data for event in events]
-
-
-def test_all_lists_the_public_names() -> None:
-    assert sorted(sse_module.__all__) == ["DONE_DATA", "SSEDecoder", "SSEEvent", "parse_data"]
-    for name in sse_module.__all__:
-        assert hasattr(sse_module, name)
 
 
 def test_module_is_sans_io() -> None:

@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from testkit.kernel import isolated_env
 from tests.conftest import TEST_KEY
-from tests.kernel import isolated_env
 from venice_jupyter.offline import Fault, OfflineServer
 
 pytestmark = pytest.mark.kernel
@@ -25,7 +25,7 @@ def test_terminal_ipython_streams_plain_text(server: OfflineServer, tmp_path: Pa
         "get_ipython().run_cell_magic('venice', '--seed 3 --max-completion-tokens 40', "
         "'Tell me about tea.')\n"
         "import venice_jupyter\n"
-        "print('TURNS', len(venice_jupyter._STATE.conversations.get()))\n"
+        "print('TURNS', len(venice_jupyter.workspace.current().conversations.get()))\n"
     )
     ipython = Path(sys.executable).parent / "ipython"
     done = subprocess.run(
@@ -63,7 +63,7 @@ def test_the_key_never_appears_in_outputs_logs_exports_or_notebooks(tmp_path: Pa
             f"%venice export {tmp_path / 'conv.md'}",
             "%venice log",
             "print(repr(r), r.meta, r.timings)",
-            "import venice_jupyter; s = venice_jupyter._STATE.session()\n"
+            "import venice_jupyter; s = venice_jupyter.workspace.current().session()\n"
             "print(repr(s.client), repr(s.client.config), vars(s.client.config))",
             "try:\n    s.client.config.set_key('other'); s.client.catalog(refresh=True)\n"
             "except Exception as e:\n    print(repr(e), str(e))",

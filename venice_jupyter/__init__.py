@@ -1,17 +1,59 @@
-"""venice-jupyter: the Venice.ai chat completions API in Jupyter.
+"""venice-jupyter: the Venice.ai chat completions API in Jupyter, and from any Python code.
 
-``%load_ext venice_jupyter`` registers ``%%venice`` / ``%venice``. Heavy modules (httpx,
-markdown-it, the offline model) load on first use, so loading the extension is quick.
+    reply = venice_jupyter.chat("Why is the sky blue?")      # or: await achat(...)
+    venice_jupyter.panel() / .compare(...) / .sampling_lab(...)     ipywidgets you can compose
+    %load_ext venice_jupyter                                 %%venice and %venice in a notebook
+
+The layers, from the cell to the wire, are described in ARCHITECTURE.md. Names are imported
+on first use, so ``import venice_jupyter`` and ``%load_ext`` stay quick.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from venice_jupyter._version import __version__
+from venice_jupyter.errors import (
+    APIError,
+    CapabilityError,
+    ConfigError,
+    MissingKeyError,
+    ParameterError,
+    RateLimitError,
+    SchemaMismatchError,
+    StreamCancelled,
+    TransportError,
+    VeniceError,
+)
+from venice_jupyter.ipython import load_ipython_extension, unload_ipython_extension
+
+if TYPE_CHECKING:
+    from venice_jupyter._chat import achat, chat
+    from venice_jupyter.conversation import Conversation
+    from venice_jupyter.reply import Reply
+    from venice_jupyter.widgets.compare import compare
+    from venice_jupyter.widgets.lab import sampling_lab
+    from venice_jupyter.widgets.panel import panel
+    from venice_jupyter.workspace import Workspace
 
 __all__ = [
+    "APIError",
+    "CapabilityError",
+    "ConfigError",
+    "Conversation",
+    "MissingKeyError",
+    "ParameterError",
+    "RateLimitError",
+    "Reply",
+    "SchemaMismatchError",
+    "StreamCancelled",
+    "TransportError",
+    "VeniceError",
+    "Workspace",
     "__version__",
+    "achat",
+    "chat",
     "compare",
     "load_ipython_extension",
     "panel",
@@ -19,43 +61,26 @@ __all__ = [
     "unload_ipython_extension",
 ]
 
-_STATE: Any = None
+# Public name -> the module that defines it, imported when the name is first used.
+_LAZY = {
+    "achat": "venice_jupyter._chat",
+    "chat": "venice_jupyter._chat",
+    "Conversation": "venice_jupyter.conversation",
+    "Reply": "venice_jupyter.reply",
+    "Workspace": "venice_jupyter.workspace",
+    "compare": "venice_jupyter.widgets.compare",
+    "panel": "venice_jupyter.widgets.panel",
+    "sampling_lab": "venice_jupyter.widgets.lab",
+}
 
 
-def load_ipython_extension(ipython: Any) -> None:
-    global _STATE
-    from venice_jupyter.magics import VeniceMagics
-    from venice_jupyter.state import VeniceSettings, VeniceState
-
-    settings = VeniceSettings(parent=ipython)
-    ipython.configurables.append(settings)  # lets %config VeniceSettings.… reach it
-    _STATE = VeniceState(settings)
-    ipython.register_magics(VeniceMagics(ipython, _STATE))
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'venice_jupyter' has no attribute {name!r}")
 
 
-def unload_ipython_extension(ipython: Any) -> None:
-    global _STATE
-    if _STATE is not None:
-        _STATE.close()
-        _STATE = None
-
-
-def panel(**kwargs: Any) -> Any:
-    """The control panel (also ``%venice panel``); see ``widgets.panel.open_panel``."""
-    from venice_jupyter.widgets.panel import open_panel
-
-    return open_panel(**kwargs)
-
-
-def compare(*args: Any, **kwargs: Any) -> Any:
-    """Side-by-side streams (also ``%%venice --compare``); see ``widgets.compare.compare``."""
-    from venice_jupyter.widgets.compare import compare as _compare
-
-    return _compare(*args, **kwargs)
-
-
-def sampling_lab(*args: Any, **kwargs: Any) -> Any:
-    """How samplers reshape a next-token distribution; see ``widgets.lab.sampling_lab``."""
-    from venice_jupyter.widgets.lab import sampling_lab as _lab
-
-    return _lab(*args, **kwargs)
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from venice_jupyter import messages as msg
 from venice_jupyter.reply import Reply
+from venice_jupyter.request import messages
 
 __all__ = ["Conversation", "ConversationStore", "Turn", "estimate_tokens"]
 
@@ -83,7 +83,7 @@ class Conversation:
             }
             for call in picked.tool_calls
         ]
-        assistant = msg.assistant(picked.content, tool_calls=tool_calls or None)
+        assistant = messages.assistant(picked.content, tool_calls=tool_calls or None)
         turn = Turn(user=user, assistant=assistant, reply=reply, model=model, params=params or {})
         self.turns.append(turn)
         return turn

@@ -19,11 +19,12 @@
     │   ├── ConnectionLostError    the connection dropped mid-response
     │   └── RequestTimeout         a connect/read/write/pool timeout
     ├── ProtocolError              the server sent something that is not valid SSE or JSON
+    ├── SchemaMismatchError        the answer does not fit the schema asked for (in ``partial``)
     └── StreamCancelled            the user stopped the stream (interrupt, Stop button)
 
 Errors raised after part of a reply was streamed carry it in ``partial`` (a ``Reply``), so
 nothing that was already shown is lost. No error ever holds the API key or request headers.
-Which error a server's answer becomes is decided in :mod:`venice_jupyter.api_errors`.
+Which error a server's answer becomes is decided in ``_error_map``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "ProtocolError",
     "RateLimitError",
     "RequestTimeout",
+    "SchemaMismatchError",
     "ServerError",
     "StreamCancelled",
     "StreamError",
@@ -171,6 +173,10 @@ class RequestTimeout(TransportError):
 
 
 class ProtocolError(VeniceError):
+    pass
+
+
+class SchemaMismatchError(VeniceError):
     pass
 
 

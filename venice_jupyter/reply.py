@@ -138,6 +138,20 @@ class Reply:
     meta: ResponseMeta = field(default_factory=ResponseMeta)
     timings: Timings = field(default_factory=Timings)
     complete: bool = False  # True once the stream ended normally ([DONE] or end of body)
+    parsed: Any = None  # a structured answer (schema=, --json-schema), read back
+
+    def __str__(self) -> str:
+        """The answer's text: ``print(reply)`` prints what the model wrote."""
+        return self.text
+
+    def __repr__(self) -> str:
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        usage = self.usage
+        tokens = f" tokens={usage.prompt_tokens}→{usage.completion_tokens}" if usage else ""
+        return (
+            f"<Reply model={self.model!r} finish_reason={self.finish_reason!r}{tokens} "
+            f"text={text!r}>"
+        )
 
     def choice(self, index: int = 0) -> Choice:
         while len(self.choices) <= index:

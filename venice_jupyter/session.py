@@ -11,20 +11,29 @@ A sink is whatever shows the reply: a display handle, a widget, a terminal, a te
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from venice_jupyter import messages as msg
-from venice_jupyter.aclient import AsyncVeniceClient
-from venice_jupyter.capabilities import check_request, estimate_cost
-from venice_jupyter.client import VeniceClient
+from venice_jupyter.api import (
+    AsyncVeniceClient,
+    ModelCatalog,
+    ModelInfo,
+    VeniceClient,
+    estimate_cost,
+)
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import NotFoundError, ParameterError, StreamCancelled, VeniceError
-from venice_jupyter.models import ModelCatalog, ModelInfo
-from venice_jupyter.params import ChatParams, build_body, parse_model
-from venice_jupyter.params_table import PARAMS
 from venice_jupyter.reply import Delta, Reply
+from venice_jupyter.request import (
+    PARAMS,
+    ChatParams,
+    build_body,
+    check_request,
+    messages,
+    parse_model,
+)
 
 __all__ = ["Prepared", "Session", "Sink"]
 
@@ -53,6 +62,10 @@ class Sink(Protocol):
 
     def on_error(self, error: VeniceError) -> None: ...
 
+    def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
+        """An attempt failed before anything was shown; attempt number ``attempt`` follows
+        in ``delay`` seconds."""
+
 
 class Session:
     """Default model and parameters plus the clients; stateless apart from those."""
@@ -66,14 +79,66 @@ class Session:
         params: ChatParams | None = None,
     ) -> None:
         self.client = client or VeniceClient()
-        self.aclient = aclient or AsyncVeniceClient(config=self.client.config)
+        self._aclient = aclient
+        self._aloop: asyncio.AbstractEventLoop | None = None
+        self._closing: asyncio.Task[None] | None = None
         self.model = model
         self.params = params or ChatParams()
+
+    @property
+    def aclient(self) -> AsyncVeniceClient:
+        """The async client of the running event loop: a client's connections belong to the
+        loop they were opened on, so another loop (a new ``asyncio.run``) gets a new client."""
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or (self._aloop is not None and self._aloop is not loop):
+            self._aclient = self.new_aclient()
+        self._aloop = loop
+        return self._aclient
+
+    @contextlib.asynccontextmanager
+    async def call_aclient(self) -> AsyncIterator[AsyncVeniceClient]:
+        """An async client for one call: this session's, when it already has one on the running
+        loop (a kernel), else one of the call's own, closed after it (so a one-off
+        ``asyncio.run`` leaves no socket behind)."""
+        if self._aclient is not None and self._aloop is asyncio.get_running_loop():
+            yield self._aclient
+            return
+        async with self.new_aclient() as client:
+            yield client
+
+    def new_aclient(self) -> AsyncVeniceClient:
+        """An async client of the caller's own, on this session's settings (close it)."""
+        return AsyncVeniceClient(config=self.client.config, retry=self.client.retry)
+
+    def close(self) -> None:
+        """Close the clients now rather than at some later garbage collection."""
+        self.client.close()
+        aclient, loop, self._aclient = self._aclient, self._aloop, None
+        if aclient is None or aclient.is_closed:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not None and loop in (None, running):
+            # A stream still running on this loop ends with a closed-client error it reports.
+            self._closing = running.create_task(aclient.aclose())
+        elif loop is not None and not loop.is_closed() and not loop.is_running():
+            loop.run_until_complete(aclient.aclose())
+        # A closed loop took its connections with it; a loop running in another thread is
+        # left to close them itself.
 
     def catalog(self) -> ModelCatalog | None:
         """The model list, or None from a compatible server that has no /models."""
         try:
             return self.client.catalog()
+        except NotFoundError:
+            return None
+
+    async def acatalog(self, client: AsyncVeniceClient | None = None) -> ModelCatalog | None:
+        """``catalog()`` without blocking the event loop (on ``client``, else the loop's)."""
+        try:
+            return await (client or self.aclient).catalog()
         except NotFoundError:
             return None
 
@@ -98,7 +163,7 @@ class Session:
         merged = self.params.merge(params) if params is not None else self.params
         model = model or self.model
         parse_model(model)  # validates feature suffixes
-        user = prompt if isinstance(prompt, dict) else msg.user(prompt, images=images)
+        user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
         info = None
         catalog = catalog if catalog is not None else self.catalog()
         if catalog is not None:
@@ -109,7 +174,7 @@ class Session:
         history: list[dict[str, Any]] = []
         system = system if system is not None else (conversation.system if conversation else None)
         if system:
-            history.append(msg.system(system))
+            history.append(messages.system(system))
         if conversation is not None:
             if not max_tokens and info is not None and info.context_length:
                 # Leave room for the answer: a quarter of the context, at most 32k tokens.
@@ -121,7 +186,7 @@ class Session:
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:
         sink.on_start(prepared)
-        stream = self.client.stream(prepared.body)
+        stream = self.client.stream(prepared.body, on_retry=sink.on_retry)
         try:
             for delta in stream:
                 sink.on_delta(delta, stream.reply)
@@ -136,9 +201,11 @@ class Session:
             raise cancelled from None
         return self._finish(prepared, stream.reply, sink)
 
-    async def arun(self, prepared: Prepared, sink: Sink) -> Reply:
+    async def arun(
+        self, prepared: Prepared, sink: Sink, *, client: AsyncVeniceClient | None = None
+    ) -> Reply:
         sink.on_start(prepared)
-        stream = self.aclient.stream(prepared.body)
+        stream = (client or self.aclient).stream(prepared.body, on_retry=sink.on_retry)
         try:
             async for delta in stream:
                 sink.on_delta(delta, stream.reply)

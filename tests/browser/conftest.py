@@ -18,6 +18,14 @@ from tests.browser.jupyter import JupyterServer, start_jupyter
 from tests.leakscan import TEST_KEY
 from venice_jupyter.offline import OfflineServer
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -21,8 +21,8 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.jupyter import JupyterServer
 from tests.browser.notebook import open_notebook
-from venice_jupyter.notebook_sink import MIME_REPLY
 from venice_jupyter.offline import OfflineServer
+from venice_jupyter.sinks._notebook import MIME_REPLY
 
 pytestmark = pytest.mark.browser
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Dialog, Page, Route, expect
 
+from testkit.hostile_corpus import BATCHED, SOLO, Case
 from tests.browser.jupyter import JupyterServer
 from tests.browser.notebook import EXECUTED, NotebookPage, open_notebook
-from tests.hostile_corpus import BATCHED, SOLO, Case
 from venice_jupyter.offline import Fault, OfflineServer
-from venice_jupyter.render import STYLE_CSS
+from venice_jupyter.render._markdown import STYLE_CSS
 
 PATHS = ("magic", "panel", "compare")
 MODELS = "venice-offline,venice-offline-small"
@@ -191,7 +191,7 @@ def armed(page: Page, jupyter: JupyterServer) -> Iterator[Armed]:
 
 LOAD = "%load_ext venice_jupyter\nimport venice_jupyter\nseq = 0"
 MAGIC = "%%venice --no-history\nAnswer me."
-PANEL = ["p = venice_jupyter.panel()\np", 'p.clear(conversation=True)\np.send("Answer me.")',
+PANEL = ["p = venice_jupyter.panel()\np", 'p.clear(conversation=True)\np.ask("Answer me.")',
          # The wait, then an inert sentinel after the final answer: its number says which
          # send the widget shows.
          "r = await p.wait()\nseq += 1\n"

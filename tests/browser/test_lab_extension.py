@@ -10,9 +10,9 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.jupyter import JupyterServer
 from tests.browser.notebook import open_notebook
-from venice_jupyter.notebook_sink import final_bundle
 from venice_jupyter.offline import Fault, OfflineServer
 from venice_jupyter.reply import Choice, Reply
+from venice_jupyter.sinks._notebook import final_bundle
 
 pytestmark = pytest.mark.browser
 

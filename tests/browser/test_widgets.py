@@ -35,7 +35,7 @@ MODELS = ["venice-offline", "venice-offline-small", "venice-offline-reasoning"]
 COMPARE = (
     f"%%venice --compare {','.join(MODELS)} --max-completion-tokens 60\nExplain how bread rises."
 )
-STATS = re.compile(r"TTFT \d+ ms · [\d.]+ tok/s · \d+→\d+ tokens")
+STATS = re.compile(r"\d+→\d+ tokens · TTFT \d+ ms · [\d.]+ tok/s")
 
 # Records the text length of an element each time its DOM changes (no polling, no sleeps).
 RECORD_LENGTHS = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from venice_jupyter.offline.server import OfflineServer
+from venice_jupyter.offline.http import OfflineServer
 
 __all__ = ["main"]
 

@@ -1,0 +1,49 @@
+"""Talking to Venice: configuration, the sync and async clients, streams and the model catalog.
+
+    VeniceClient / AsyncVeniceClient    the two drivers; everything but moving bytes is shared
+    ChatStream / AsyncChatStream        iterate for ``Delta``s; ``.reply`` holds what arrived
+    ModelCatalog / ModelInfo            GET /models, traits and aliases, for lookup and pricing
+
+Inside: ``_sse`` (bytes -> events) -> ``_accumulate`` (events -> ``Reply``) in one ``_attempt``;
+``_core`` is the retry loop and request building both drivers share.
+"""
+
+from venice_jupyter.api._async import AsyncChatStream, AsyncVeniceClient
+from venice_jupyter.api._catalog import (
+    CAPABILITY_LETTERS,
+    CAPABILITY_WORDS,
+    MODELS_HINT,
+    ModelCatalog,
+    ModelInfo,
+    Pricing,
+    Rate,
+    estimate_cost,
+    format_price,
+    summary_row,
+)
+from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret, Timeouts, secret
+from venice_jupyter.api._retry import RetryPolicy
+from venice_jupyter.api._sync import ChatStream, VeniceClient
+
+__all__ = [
+    "CAPABILITY_LETTERS",
+    "CAPABILITY_WORDS",
+    "DEFAULT_BASE_URL",
+    "MODELS_HINT",
+    "AsyncChatStream",
+    "AsyncVeniceClient",
+    "ChatStream",
+    "ClientConfig",
+    "ModelCatalog",
+    "ModelInfo",
+    "Pricing",
+    "Rate",
+    "RetryPolicy",
+    "Secret",
+    "Timeouts",
+    "VeniceClient",
+    "estimate_cost",
+    "format_price",
+    "secret",
+    "summary_row",
+]

@@ -1,0 +1,117 @@
+"""``%venice`` commands for conversations: list, switch, undo, retry, keep, fork, export."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from venice_jupyter.errors import ParameterError
+from venice_jupyter.ipython.commands._registry import command, need, show_table
+from venice_jupyter.workspace import Workspace
+
+
+@command("conversations", "list the conversations in this kernel")
+def _conversations(state: Workspace, shell: Any, args: list[str]) -> None:
+    rows = [
+        {"name": c.name + (" *" if c.name == state.conversations.current else ""),
+         "turns": str(len(c)), "system": (c.system or "")[:40]}
+        for c in state.conversations
+    ]  # fmt: skip
+    show_table(rows, "conversations (* current)")
+
+
+@command("switch", "NAME: make NAME the current conversation (created if new)")
+def _switch(state: Workspace, shell: Any, args: list[str]) -> None:
+    need(args, 1, "one conversation name")
+    state.conversations.get(args[0])
+    state.conversations.current = args[0]
+    print(f"Current conversation: {args[0]}")
+
+
+@command("history", "[NAME]: the messages of a conversation")
+def _history(state: Workspace, shell: Any, args: list[str]) -> None:
+    conv = state.conversations.get(args[0] if args else None)
+    if not conv.turns:
+        print(f"Conversation {conv.name!r} is empty.")
+        return
+    from IPython.display import Markdown, display
+
+    from venice_jupyter.storage import export_markdown
+
+    display(Markdown(export_markdown(conv)))
+
+
+@command("reset", "[NAME]: empty a conversation")
+def _reset(state: Workspace, shell: Any, args: list[str]) -> None:
+    conv = state.conversations.new(args[0] if args else None)
+    print(f"Conversation {conv.name!r} is empty.")
+
+
+@command("undo", "drop the last exchange of the current conversation")
+def _undo(state: Workspace, shell: Any, args: list[str]) -> None:
+    turn = state.conversations.get().undo()
+    print("Removed the last exchange." if turn else "Nothing to undo.")
+
+
+@command("keep", "add the partial answer of an interrupted or failed cell to the conversation")
+def _keep(state: Workspace, shell: Any, args: list[str]) -> None:
+    prepared, partial = state.last_failed, state.last_partial
+    if prepared is None or partial is None or not partial.text:
+        raise ParameterError("%venice keep", "(no partial answer)", "a cell that was interrupted "
+                             "or failed after text arrived")  # fmt: skip
+    if prepared.conversation is None:
+        raise ParameterError("%venice keep", "--no-history", "a cell that used a conversation")
+    prepared.conversation.record(prepared.user_message, partial, model=prepared.model)
+    state.last_failed = state.last_partial = None
+    print(f"Kept {len(partial.text)} characters in {prepared.conversation.name!r}.")
+
+
+@command("retry", "send the last failed prompt again, or redo the last exchange")
+def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
+    from venice_jupyter.ipython._cell import CellRequest
+
+    prepared = state.last_failed
+    if prepared is None:
+        conv = state.conversations.get()
+        turn = conv.undo()
+        if turn is None:
+            raise ParameterError("%venice retry", "(nothing)", "a conversation with an exchange")
+        prepared = state.session().prepare(turn.user, conversation=conv, model=turn.model or None)
+    return CellRequest.resend(state, shell, prepared)
+
+
+@command("fork", "NAME: copy the current conversation to NAME and switch to it")
+def _fork(state: Workspace, shell: Any, args: list[str]) -> None:
+    need(args, 1, "one new conversation name")
+    source = state.conversations.get()
+    target = state.conversations.new(args[0])
+    target.system = source.system
+    target.turns = copy.deepcopy(source.turns)
+    state.conversations.current = args[0]
+    print(f"Forked {source.name!r} ({len(target)} turns) to {args[0]!r}.")
+
+
+@command("export", "PATH [NAME]: save a conversation as .json or .md")
+def _export(state: Workspace, shell: Any, args: list[str]) -> None:
+    from venice_jupyter.storage import save
+
+    if len(args) not in (1, 2):
+        raise ParameterError("%venice export", " ".join(args), "PATH [NAME]")
+    conv = state.conversations.get(args[1] if len(args) == 2 else None)
+    save(conv, Path(args[0]))
+    print(f"Saved {conv.name!r} ({len(conv)} turns) to {args[0]}.")
+
+
+@command("import", "PATH [NAME]: load a conversation saved as .json")
+def _import(state: Workspace, shell: Any, args: list[str]) -> None:
+    from venice_jupyter.storage import load
+
+    if len(args) not in (1, 2):
+        raise ParameterError("%venice import", " ".join(args), "PATH [NAME]")
+    conv = load(Path(args[0]))
+    if len(args) == 2:
+        conv.name = args[1]
+    state.conversations.put(conv)
+    state.conversations.current = conv.name
+    print(f"Loaded {conv.name!r} ({len(conv)} turns); it is now current.")

@@ -1,0 +1,86 @@
+"""What the offline server's request handlers share: settings, queues, records, open sockets."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import socket
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from venice_jupyter.offline.http._accounting import Accounting
+from venice_jupyter.offline.http._faults import FaultQueue
+from venice_jupyter.offline.models import NGramModel, TopicIndex, get_model, get_topics
+
+__all__ = ["ServerContext"]
+
+
+@dataclass
+class ServerContext:
+    api_key: str | None = None
+    accounting: Accounting = field(default_factory=Accounting)
+    faults: FaultQueue = field(default_factory=FaultQueue)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    _arrived: threading.Condition = field(init=False)
+    _sockets: set[socket.socket] = field(default_factory=set)
+    _resets: set[socket.socket] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._arrived = threading.Condition(self._lock)
+
+    @property
+    def model(self) -> NGramModel:
+        return get_model()
+
+    @property
+    def topics(self) -> TopicIndex:
+        return get_topics()
+
+    def record(self, body: Any) -> None:
+        with self._arrived:
+            self.requests.append(copy.deepcopy(body))
+            self._arrived.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float | None = None) -> bool:
+        """Block until ``count`` bodies were recorded (True) or ``timeout`` passes (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+
+    def recorded(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.requests)
+
+    def clear_records(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+    def track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+
+    def untrack(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+
+    def mark_reset(self, sock: socket.socket) -> None:
+        """Close this connection with an RST instead of a FIN (the ``reset`` fault)."""
+        with self._lock:
+            self._resets.add(sock)
+
+    def take_reset(self, sock: socket.socket) -> bool:
+        with self._lock:
+            if sock in self._resets:
+                self._resets.discard(sock)
+                return True
+            return False
+
+    def close_all(self) -> None:
+        """Wake every handler blocked on a socket (keep-alive reads, slow clients)."""
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

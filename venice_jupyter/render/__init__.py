@@ -1,0 +1,50 @@
+"""Model output to safe HTML: Markdown whole or streamed, math, code colours, the footer.
+
+    render_markdown(text)       the canonical, safe HTML of a complete answer
+    StreamingMarkdown           feed(delta) -> finished blocks once, and the tail
+    footer_html / footer_text   the line under an answer (one stats formatter for every view)
+
+Everything a model, a tool or a search wrote is untrusted; ``_blocks`` states the policy.
+"""
+
+from venice_jupyter.render._footer import (
+    citations_html,
+    footer_html,
+    footer_text,
+    format_cost,
+    stats_parts,
+    stats_text,
+    summary,
+)
+from venice_jupyter.render._fragments import (
+    error_html,
+    reasoning_html,
+    retry_note,
+    status_html,
+    waiting_html,
+)
+from venice_jupyter.render._markdown import StreamingMarkdown, render_markdown, wrap_html
+from venice_jupyter.render._plain import PlainStream, render_plain
+from venice_jupyter.render._safe_text import escape_text, is_safe_url
+
+__all__ = [
+    "PlainStream",
+    "StreamingMarkdown",
+    "citations_html",
+    "error_html",
+    "escape_text",
+    "footer_html",
+    "footer_text",
+    "format_cost",
+    "is_safe_url",
+    "reasoning_html",
+    "render_markdown",
+    "render_plain",
+    "retry_note",
+    "stats_parts",
+    "stats_text",
+    "status_html",
+    "summary",
+    "waiting_html",
+    "wrap_html",
+]

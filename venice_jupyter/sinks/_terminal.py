@@ -1,0 +1,55 @@
+"""Streams a reply as plain text, for terminal IPython and other front ends without rich output.
+
+There every display update would be printed again as a new line, so text is written as it
+arrives instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from venice_jupyter.errors import VeniceError
+from venice_jupyter.render import footer_text, retry_note
+from venice_jupyter.reply import Delta, Reply
+from venice_jupyter.session import Prepared
+
+__all__ = ["TerminalSink"]
+
+
+class TerminalSink:
+    def __init__(self, *, reasoning: str = "show", out: TextIO | None = None) -> None:
+        self.reasoning = reasoning
+        self.out = out or sys.stdout
+        self._mode = ""
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+        self.out.flush()
+
+    def on_start(self, prepared: Prepared) -> None:
+        self._mode = ""
+
+    def on_delta(self, delta: Delta, reply: Reply) -> None:
+        if delta.choice != 0 or delta.kind == "tool_call":
+            return
+        if delta.kind == "reasoning":
+            if self.reasoning != "show":
+                return
+            if self._mode != "reasoning":
+                self._write("[reasoning]\n")
+        elif self._mode == "reasoning":
+            self._write("\n[answer]\n")
+        self._mode = delta.kind
+        self._write(delta.text)
+
+    def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
+        self._write(f"[{retry_note(error, delay, attempt)}]\n")
+
+    def on_finish(self, reply: Reply) -> None:
+        self._write(f"\n\n— {footer_text(reply)}\n")
+
+    def on_error(self, error: VeniceError) -> None:
+        if error.partial is not None and error.partial.text:
+            self._write("\n")
+        self._write(f"[{error.message}]\n")
