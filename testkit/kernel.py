@@ -63,8 +63,20 @@ class Kernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
 
-    def execute(self, code: str, timeout: float = 60, *, on_message: Any = None) -> Execution:
-        msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
+    def execute(
+        self, code: str, timeout: float = 60, *, on_message: Any = None, cell_id: str = ""
+    ) -> Execution:
+        """Run ``code``; ``cell_id`` is sent in the request's metadata as JupyterLab does."""
+        if cell_id:
+            content = {"code": code, "silent": False, "store_history": True,
+                       "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+            msg = self.client.session.msg(
+                "execute_request", content, metadata={"cellId": cell_id}
+            )  # fmt: skip
+            self.client.shell_channel.send(msg)
+            msg_id = msg["header"]["msg_id"]
+        else:
+            msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
         messages: list[dict[str, Any]] = []
         deadline = time.monotonic() + timeout
         idle = False

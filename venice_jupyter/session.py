@@ -51,6 +51,7 @@ class Prepared:
     conversation: Conversation | None = None
     model_info: ModelInfo | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cell_id: str | None = None  # the cell that asks: running it again replaces its turn
 
 
 class Sink(Protocol):
@@ -154,6 +155,7 @@ class Session:
         catalog: ModelCatalog | None = None,
         max_turns: int = 0,
         max_tokens: int = 0,
+        cell_id: str | None = None,
     ) -> Prepared:
         """Validate everything locally and build the exact body; raises before sending."""
         if isinstance(params, Mapping):  # a plain dict, as compare() also takes
@@ -162,7 +164,8 @@ class Session:
             raise ParameterError("params", params, "a ChatParams or a dict of parameters")
         merged = self.params.merge(params) if params is not None else self.params
         model = model or self.model
-        parse_model(model)  # validates feature suffixes
+        _, suffix = parse_model(model)  # validates feature suffixes
+        merged = _with_search_results(merged, suffix)
         user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
         info = None
         catalog = catalog if catalog is not None else self.catalog()
@@ -179,9 +182,13 @@ class Session:
             if not max_tokens and info is not None and info.context_length:
                 # Leave room for the answer: a quarter of the context, at most 32k tokens.
                 max_tokens = info.context_length - min(32_768, info.context_length // 4)
-            history.extend(conversation.messages(max_turns=max_turns, max_tokens=max_tokens))
+            history.extend(
+                conversation.messages(
+                    max_turns=max_turns, max_tokens=max_tokens, before_cell=cell_id
+                )
+            )
         body = build_body(model, [*history, user], merged, stream=True)
-        return Prepared(body, model, user, merged, conversation, info)
+        return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id)
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:
@@ -219,9 +226,11 @@ class Session:
 
     @staticmethod
     def _cancelled(partial: Reply) -> StreamCancelled:
-        err = StreamCancelled(
-            "Stopped. The text received so far is kept; it was not added to the conversation."
-        )
+        if partial.text or partial.reasoning:
+            said = "The text received so far is kept; it was not added to the conversation."
+        else:
+            said = "Nothing had arrived yet; the conversation is unchanged."
+        err = StreamCancelled(f"Stopped. {said}")
         err.partial = partial
         return err
 
@@ -232,8 +241,22 @@ class Session:
             prepared.conversation.record(
                 prepared.user_message,
                 reply,
-                model=prepared.model,
+                model=reply.meta.model_id or reply.model or prepared.model,
                 params=dict(prepared.params.items()),
+                cell_id=prepared.cell_id,
+                body=prepared.body,
             )
         sink.on_finish(reply)
         return reply
+
+
+def _with_search_results(params: ChatParams, suffix: Mapping[str, Any]) -> ChatParams:
+    """Where web search may run, ask for its results in the stream unless the user said
+    otherwise: a stream carries citations only then (spec/API-NOTES.md §2.4). A model suffix
+    counts as saying so too (Venice lets it override venice_parameters)."""
+    search = suffix.get("enable_web_search", params.get("enable_web_search"))
+    key = "include_search_results_in_stream"
+    said = key in params or key in suffix
+    if search in ("on", "auto") and not said:
+        return params.set(include_search_results_in_stream=True)
+    return params

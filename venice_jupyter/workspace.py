@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from venice_jupyter.conversation import ConversationStore
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from venice_jupyter.offline import OfflineServer
     from venice_jupyter.reply import Reply
     from venice_jupyter.session import Prepared, Session
-    from venice_jupyter.storage import ExchangeLog
+    from venice_jupyter.storage import ExchangeLog, Ledger
 
 __all__ = ["SETTING_RULES", "VeniceSettings", "Workspace", "current", "install", "uninstall"]
 
@@ -63,6 +63,12 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
+    interpolate = CaselessStrEnum(
+        ["true", "false", "strict"],
+        default_value="true",
+        help="Fill {name} in cells from the notebook: true (unknown names stay as written), "
+        "false, or strict (an unknown name is an error). Code and math are never filled.",
+    ).tag(config=True)
 
     @validate(*SETTING_RULES)
     def _check(self, proposal: Any) -> Any:
@@ -100,6 +106,8 @@ class Workspace:
         self.params: dict[str, Any] = {}
         self.last_failed: Prepared | None = None
         self.last_partial: Reply | None = None
+        self.cell_id: str | None = None  # the running cell's id, as the front end sent it
+        self._ledger: Ledger | None = None
         self._session: Session | None = None
         self._server: OfflineServer | None = None
         self._log: ExchangeLog | None = None
@@ -187,6 +195,15 @@ class Workspace:
         return self.settings.base_url or os.environ.get("VENICE_BASE_URL") or "Venice API"
 
     # -- log -----------------------------------------------------------------------------
+    @property
+    def ledger(self) -> Ledger:
+        """What this kernel spent, exchange by exchange (``%venice usage``)."""
+        if self._ledger is None:
+            from venice_jupyter.storage import Ledger
+
+            self._ledger = Ledger()
+        return self._ledger
+
     def log(self) -> ExchangeLog:
         from venice_jupyter.storage import ExchangeLog
 

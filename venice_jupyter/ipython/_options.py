@@ -19,7 +19,16 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.request import PARAMS, ChatParams, allowed, coerce, param_flags
 
-__all__ = ["FORMATS", "OWN", "REASONING", "CellOptions", "all_flags", "decorate", "parse_cell_line"]
+__all__ = [
+    "FORMATS",
+    "OWN",
+    "REASONING",
+    "CellOptions",
+    "all_flags",
+    "decorate",
+    "help_text",
+    "parse_cell_line",
+]
 
 FORMATS = ("markdown", "text", "code", "json")
 REASONING = ("show", "hide", "off")
@@ -36,12 +45,47 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     ),
     (("--web-search",), {"choices": ("on", "off", "auto"), "help": "Venice web search."}),
     (("--citations",), {"action": "store_true", "help": "Ask for web citations (^1^)."}),
-    (("--reasoning",), {"choices": REASONING, "help": "Reasoning: show (default), hide or off."}),
-    (("--json-schema",), {"metavar": "VAR", "help": "A dict or pydantic model: JSON output."}),
-    (("-o", "--out"), {"metavar": "VAR", "help": "Store the Reply object in this variable."}),
+    (
+        ("--reasoning",),
+        {
+            "choices": REASONING,
+            "help": "How the model's reasoning is shown: show (default), hide, or off (also asks "
+            "the model not to think). The request field `reasoning` is --reasoning-object.",
+        },
+    ),
+    (
+        ("--json-schema",),
+        {
+            "metavar": "VAR_OR_JSON",
+            "help": "A JSON Schema (a dict variable or literal JSON) or a pydantic model: the "
+            "answer is JSON, parsed into the reply (and into --out).",
+        },
+    ),
+    (
+        ("-o", "--out"),
+        {
+            "metavar": "VAR",
+            "help": "Store the result in this variable: the parsed answer with --json-schema or "
+            "--format json, else the Reply.",
+        },
+    ),
     (("--format",), {"choices": FORMATS, "help": "markdown (default), text, code or json."}),
     (("--image",), {"action": "append", "metavar": "PATH_OR_VAR", "help": "Attach an image."}),
-    (("--dry-run",), {"action": "store_true", "help": "Show the request JSON; send nothing."}),
+    (
+        ("--no-interpolate",),
+        {
+            "action": "store_true",
+            "help": "Send the cell as written: no {name} filled in (also "
+            "`%venice set interpolate=false`; `interpolate=strict` refuses unknown names).",
+        },
+    ),
+    (
+        ("--dry-run",),
+        {
+            "action": "store_true",
+            "help": "Show the request JSON and what {name}s were filled in; send nothing.",
+        },
+    ),
     (("--compare",), {"metavar": "M1,M2", "help": "Send to several models side by side."}),
     (("--samples",), {"type": int, "metavar": "K", "help": "K draws at one setting."}),
 ]
@@ -56,6 +100,7 @@ class CellOptions:
     new: bool = False
     no_history: bool = False
     reasoning: str = "show"
+    interpolate: bool = True
     json_schema: str | None = None
     out: str | None = None
     format: str = "markdown"
@@ -63,15 +108,24 @@ class CellOptions:
     dry_run: bool = False
     compare: list[str] = field(default_factory=list)
     samples: int | None = None
+    help: bool = False
+
+
+def _dest(name: str) -> str:
+    # Table parameters get a dest of their own: `reasoning` is both a request field and an own
+    # option (how reasoning is shown), and argparse would let one overwrite the other.
+    return f"param_{name}"
 
 
 def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
     """Attach every option to ``func`` (its --help then lists them all)."""
+    # argparse %-formats help texts: a literal "%venice" must be written "%%venice" there.
     for p in reversed([p for p in PARAMS.values() if p.cli]):
-        func = argument(*param_flags(p.name), dest=p.name, metavar="VALUE",
-                        help=f"{p.help} ({allowed(p)})")(func)  # fmt: skip
+        text = f"{p.help} ({allowed(p)})".replace("%", "%%")
+        func = argument(*param_flags(p.name), dest=_dest(p.name), metavar="VALUE",
+                        help=text)(func)  # fmt: skip
     for flags, kwargs in reversed(OWN):
-        func = argument(*flags, **kwargs)(func)
+        func = argument(*flags, **{**kwargs, "help": kwargs["help"].replace("%", "%%")})(func)
     return magic_arguments()(func)  # type: ignore[no-any-return]
 
 
@@ -79,6 +133,13 @@ def all_flags() -> list[str]:
     flags = [f for fl, _ in OWN for f in fl]
     flags += [f for p in PARAMS.values() if p.cli for f in param_flags(p.name)]
     return flags
+
+
+def help_text(func: Callable[..., Any]) -> str:
+    """What ``%%venice --help`` prints: the magic's doc, then every option with its range."""
+    parser = func.parser  # type: ignore[attr-defined]
+    text: str = parser.format_help()
+    return text + "\n`%venice help` lists the line magic's commands (models, set, key …).\n"
 
 
 def _unknown_option_error(message: str) -> ParameterError:
@@ -100,6 +161,8 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         argv = shlex.split(line)
     except ValueError as exc:
         raise ParameterError("options", line, "balanced quotes", hint=str(exc)) from None
+    if "-h" in argv or "--help" in argv:
+        return CellOptions(params=ChatParams(), help=True)
     try:
         ns = func.parser.parse_args(argv)  # type: ignore[attr-defined]
     except UsageError as exc:
@@ -109,7 +172,7 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         raise ParameterError("options", line, "valid %%venice options", hint=text) from None
     values: dict[str, Any] = {}
     for p in PARAMS.values():
-        raw = getattr(ns, p.name, None)
+        raw = getattr(ns, _dest(p.name), None)
         if p.cli and raw is not None:
             values[p.name] = coerce(p.name, raw)
     if ns.web_search:
@@ -129,6 +192,7 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         new=ns.new,
         no_history=ns.no_history,
         reasoning=ns.reasoning or "show",
+        interpolate=not ns.no_interpolate,
         json_schema=ns.json_schema,
         out=ns.out,
         format=ns.format or "markdown",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
+from venice_jupyter.render._citations import sources_html
 from venice_jupyter.reply import Reply
 
 __all__ = [
@@ -94,8 +94,16 @@ def warnings(reply: Reply) -> list[str]:
         out.append(f"Deprecated model: {meta.deprecation_warning}{when}")
     if meta.balance_usd is not None and meta.balance_usd < LOW_BALANCE_USD:
         out.append(f"Low balance: ${meta.balance_usd:.2f} left")
-    if reply.finish_reason == "length":
+    answered = bool(reply.text) or any(c.tool_calls for c in reply.choices[:1])
+    if reply.finish_reason == "length" and not answered and reply.reasoning:
+        out.append(
+            "Stopped at the token limit while still reasoning: no answer yet, and nothing was "
+            "added to the conversation (raise --max-completion-tokens)"
+        )
+    elif reply.finish_reason == "length":
         out.append("Stopped at the token limit (raise --max-completion-tokens)")
+    elif reply.complete and not answered:
+        out.append("The model sent no answer; nothing was added to the conversation")
     if reply.finish_reason == "content_filter":
         out.append("The provider filtered this answer")
     return out
@@ -110,30 +118,8 @@ def footer_text(reply: Reply) -> str:
     return " · ".join(_parts(reply) + warnings(reply))
 
 
-def _safe_url(url: str) -> str | None:
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
-
-
 def citations_html(reply: Reply) -> str:
-    if not reply.citations:
-        return ""
-    items = []
-    for c in reply.citations:
-        url = _safe_url(c.url)
-        title = escape(c.title or c.url)
-        if url:
-            link = (
-                f'<a href="{escape(url, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer nofollow">{title}</a>'
-            )
-        else:
-            link = title
-        items.append(f"<li>{link}</li>")
-    return f'<ol class="venice-citations">{"".join(items)}</ol>'
+    return sources_html(reply.citations)
 
 
 def footer_html(reply: Reply) -> str:

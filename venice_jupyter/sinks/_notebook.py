@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from IPython.display import clear_output, display
@@ -19,12 +20,10 @@ from venice_jupyter.errors import StreamCancelled, VeniceError
 from venice_jupyter.render import (
     PlainStream,
     StreamingMarkdown,
-    error_html,
-    footer_html,
-    footer_text,
+    ToolView,
+    answer_html,
+    answer_text,
     reasoning_html,
-    render_markdown,
-    render_plain,
     retry_note,
     summary,
     waiting_html,
@@ -42,10 +41,6 @@ def _html(html: str) -> dict[str, str]:
     return {"text/html": html, "text/plain": ""}
 
 
-def render_body(text: str, fmt: str) -> str:
-    return render_plain(text) if fmt == "text" else render_markdown(text)
-
-
 def final_bundle(
     reply: Reply,
     prepared: Prepared | None,
@@ -53,25 +48,24 @@ def final_bundle(
     reasoning: str = "show",
     error: str = "",
     fmt: str = "markdown",
+    tools: Sequence[ToolView] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(data, metadata) of the one output a finished (or failed) answer leaves behind."""
-    text = reply.text
-    parts = []
-    if reasoning == "show" and reply.reasoning:
-        parts.append(reasoning_html(reply.reasoning, open_=False))
-    parts.append(render_body(text, fmt))
-    if error:
-        parts.append(error_html(error))
-    parts.append(footer_html(reply))
     info = summary(reply)
     sent = {k: v for k, v in (prepared.body.items() if prepared else ()) if k != "messages"}
-    metadata = {"venice": {**info, "request": sent, "complete": reply.complete}}
-    plain = text + ("\n\n" + f"[{error}]" if error else "") + "\n\n— " + footer_text(reply)
+    metadata: dict[str, Any] = {"venice": {**info, "request": sent, "complete": reply.complete}}
+    if tools:
+        metadata["venice"]["tools"] = [vars(t) for t in tools]
+    if len(reply.choices) > 1:
+        metadata["venice"]["choices"] = [
+            {"index": c.index, "finish_reason": c.finish_reason, "text": c.content}
+            for c in reply.choices
+        ]
     data = {
-        "text/html": "".join(parts),
-        "text/markdown": text,
-        "text/plain": plain,
-        MIME_REPLY: {"text": text, "reasoning": reply.reasoning, "error": error, **info},
+        "text/html": answer_html(reply, reasoning=reasoning, fmt=fmt, error=error, tools=tools),
+        "text/markdown": reply.text,
+        "text/plain": answer_text(reply, error=error, tools=tools),
+        MIME_REPLY: {"text": reply.text, "reasoning": reply.reasoning, "error": error, **info},
     }
     return data, metadata
 
@@ -139,6 +133,8 @@ class NotebookSink:
                 self._slot.update(_html(reasoning_html(thinking, open_=False)), raw=True)
                 self._new_slot()
             self._slot_kind = "content"
+            if reply.citations and isinstance(self.md, StreamingMarkdown):
+                self.md.citations = reply.citations  # sources came first: ^n^ can link now
             self.md.feed(delta.text)
             self._dirty = True
         self._maybe_flush()

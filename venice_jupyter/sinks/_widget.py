@@ -12,10 +12,9 @@ from typing import Any
 from venice_jupyter.errors import StreamCancelled, VeniceError
 from venice_jupyter.render import (
     StreamingMarkdown,
-    error_html,
-    footer_html,
+    ToolView,
+    answer_html,
     reasoning_html,
-    render_markdown,
     retry_note,
     waiting_html,
 )
@@ -52,6 +51,7 @@ class WidgetSink:
         self._last = 0.0
         self.updates = 0
         self._model = ""
+        self.tools: list[ToolView] | None = None  # calls a tool loop ran, for the final view
         self.reply: Reply | None = None
         self.error: VeniceError | None = None
 
@@ -68,6 +68,8 @@ class WidgetSink:
         if delta.kind == "reasoning":
             self._thinking.append(delta.text)
         elif delta.kind == "content":
+            if reply.citations:
+                self.md.citations = reply.citations  # sources came first: ^n^ can link now
             self.md.feed(delta.text)
         now = time.perf_counter()
         if now - self._last >= self.min_interval:
@@ -92,12 +94,9 @@ class WidgetSink:
         self.min_interval = max(self.min_interval, len(value) / VALUE_BYTES_PER_SECOND)
 
     def _final(self, reply: Reply, error: str = "") -> None:
-        parts = [self._reasoning_html(open_=False), render_markdown(reply.text)]
-        if error:
-            parts.append(error_html(error))
-        if self.footer:
-            parts.append(footer_html(reply))
-        self.html.value = "".join(parts)
+        self.html.value = answer_html(
+            reply, reasoning=self.reasoning, error=error, footer=self.footer, tools=self.tools
+        )
 
     def on_finish(self, reply: Reply) -> None:
         self.reply = reply

@@ -5,11 +5,14 @@ save / load                 a conversation as .json (round-trips) or .md (to rea
 """
 
 from venice_jupyter.storage._files import export_json, export_markdown, import_json, load, save
+from venice_jupyter.storage._ledger import Entry, Ledger
 from venice_jupyter.storage._log import ENV_VAR, ExchangeLog, LogEntry, scrub_params
 
 __all__ = [
     "ENV_VAR",
+    "Entry",
     "ExchangeLog",
+    "Ledger",
     "LogEntry",
     "export_json",
     "export_markdown",

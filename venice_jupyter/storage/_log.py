@@ -160,7 +160,7 @@ class ExchangeLog:
             db.execute(
                 "UPDATE exchanges SET status = 'complete', finished = ?, reply = ?, reasoning = ?, "
                 "finish_reason = ?, usage = ?, cost_usd = ?, timings = ?, request_id = ?, "
-                "completion_id = ? WHERE id = ?",
+                "completion_id = ?, model = COALESCE(?, model) WHERE id = ?",
                 (
                     time.time(),
                     reply.text,
@@ -171,6 +171,7 @@ class ExchangeLog:
                     _json(asdict(reply.timings)),
                     reply.meta.request_id,
                     reply.id,
+                    reply.meta.model_id or reply.model,  # the model that answered
                     row_id,
                 ),
             )

@@ -67,18 +67,33 @@ def _keep(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Kept {len(partial.text)} characters in {prepared.conversation.name!r}.")
 
 
-@command("retry", "send the last failed prompt again, or redo the last exchange")
+@command("retry", "send the last failed prompt again, or redo the last turn exactly as sent")
 def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
     from venice_jupyter.ipython._cell import CellRequest
+    from venice_jupyter.request import ChatParams
+    from venice_jupyter.session import Prepared
 
     prepared = state.last_failed
-    if prepared is None:
-        conv = state.conversations.get()
-        turn = conv.undo()
-        if turn is None:
-            raise ParameterError("%venice retry", "(nothing)", "a conversation with an exchange")
-        prepared = state.session().prepare(turn.user, conversation=conv, model=turn.model or None)
-    return CellRequest.resend(state, shell, prepared)
+    if prepared is not None:
+        return CellRequest.resend(state, shell, prepared)
+    conv = state.conversations.get()
+    turn = conv.undo()
+    if turn is None:
+        raise ParameterError("%venice retry", "(nothing)", "a conversation with a turn to redo")
+    try:
+        if turn.body is not None:  # exactly what was sent: same model, options and history
+            prepared = Prepared(
+                turn.body, str(turn.body["model"]), turn.user,
+                ChatParams.from_mapping(turn.params), conv, cell_id=turn.cell_id,
+            )  # fmt: skip
+        else:  # an imported turn: its parameters, on today's defaults
+            prepared = state.session().prepare(
+                turn.user, params=turn.params, conversation=conv, model=turn.model or None
+            )
+        return CellRequest.resend(state, shell, prepared)
+    except BaseException:
+        conv.turns.append(turn)  # nothing new was recorded: the turn it was to replace is back
+        raise
 
 
 @command("fork", "NAME: copy the current conversation to NAME and switch to it")

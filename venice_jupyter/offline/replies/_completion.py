@@ -139,6 +139,9 @@ class ChoiceRun:
             topic.answer,
         )
         finish = Finish("length", "length")
+        # With enable_web_citations, sentences cite the search results in turn, as ^1^, ^2^ …
+        cite = len(plan.citations) if plan.venice["enable_web_citations"] else 0
+        cited = 0
         for tid, entry in tokens:
             budget.used += 1
             if tid == _EOS or tid in plan.stop_ids:
@@ -147,6 +150,9 @@ class ChoiceRun:
             text, entries, hit = scanner.push(vocab[tid], entry)
             if text or entries:
                 yield TextDelta("content", text, entries)
+            if cited < cite and text.rstrip().endswith("."):
+                cited += 1
+                yield TextDelta("content", f" ^{cited}^")
             if hit:
                 return Finish("stop", "stop")
             if budget.exhausted:
