@@ -68,8 +68,14 @@ class Kernel:
     ) -> Execution:
         """Run ``code``; ``cell_id`` is sent in the request's metadata as JupyterLab does."""
         if cell_id:
-            content = {"code": code, "silent": False, "store_history": True,
-                       "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
+            content = {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": True,
+            }
             msg = self.client.session.msg(
                 "execute_request", content, metadata={"cellId": cell_id}
             )  # fmt: skip
