@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from testkit.kernel import Execution, Kernel, venice_kernel
-from venice_jupyter.offline import OfflineServer
+from venice_jupyter.offline import Fault, OfflineServer
 
 pytestmark = pytest.mark.kernel
 
@@ -264,3 +264,112 @@ def test_tool_calls_are_shown_and_the_conversation_stays_valid(
     ok(k, "%%venice --max-completion-tokens 8\nThanks.")  # accepted: the server validates it
     roles = [m["role"] for m in server.requests[-1]["messages"]]
     assert roles == ["user", "assistant", "tool", "user"]
+
+
+# -- 10. what was spent ----------------------------------------------------------------------
+
+
+def test_usage_counts_every_exchange_spent_here(
+    k: Kernel, server: OfflineServer, tmp_path: Any
+) -> None:
+    ok(k, "__import__('venice_jupyter').workspace.current().ledger._entries.clear()")
+    ok(k, "%%venice --max-completion-tokens 6\nOne.")
+    ok(k, "%venice retry")  # spent again
+    ok(k, "%%venice --no-history --max-completion-tokens 6\nTwo.")
+    server.inject(Fault("drop", after_tokens=2))
+    k.execute("%%venice --max-completion-tokens 30\nThree.")  # fails mid-stream
+    ok(k, "%venice undo")  # spent all the same
+    path = tmp_path / "elsewhere.json"
+    ok(k, f"%venice export {path}")
+    ok(k, f"%venice import {path} imported")  # paid for elsewhere: not counted
+    rows = [m for m in ok(k, "%venice usage").messages if m["msg_type"] == "display_data"]
+    table = rows[-1]["content"]["data"]["text/plain"]
+    assert "spent in this kernel (4 exchanges)" in table
+    total = next(line for line in table.splitlines() if line.startswith("(all)"))
+    assert "4 (1 not complete)" in total
+    assert "imported" not in table.split("\n", 2)[2]  # no row for the imported conversation
+    ledger = "__import__('venice_jupyter').workspace.current().ledger"
+    assert k.value(f"sum(e.completion_tokens for e in {ledger})") >= 18
+    assert "cached" in table and "reasoning" in table  # cached tokens are shown
+
+
+# -- 11. results into variables ------------------------------------------------------------
+
+
+def test_results_land_in_variables_as_the_docs_say(k: Kernel, server: OfflineServer) -> None:
+    schema = '{"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}'
+    ok(k, f"%%venice --json-schema '{schema}' -o parsed --no-history\nA number.")
+    assert k.value("type(parsed).__name__") == "dict" and k.value("sorted(parsed)") == ["n"]
+    assert server.requests[-1]["response_format"]["json_schema"]["schema"]["required"] == ["n"]
+    ok(k, "%%venice --format json -o j --no-history --max-completion-tokens 40\nSome JSON.")
+    assert server.requests[-1]["response_format"] == {"type": "json_object"}
+    ok(k, "%%venice -o r --no-history --max-completion-tokens 6\nHi.")
+    assert k.value("str(r) == r.text and len(r.text) > 0")
+    ok(k, f"tools = {WEATHER_TOOL}")
+    ok(k, "%%venice --tools tools --no-history --max-completion-tokens 20\nWeather in Oslo?")
+    assert server.requests[-1]["tools"][0]["function"]["name"] == "get_weather"
+
+
+# -- 12. conversations -----------------------------------------------------------------------
+
+
+def test_running_a_cell_again_replaces_its_turn(k: Kernel, server: OfflineServer) -> None:
+    ok(k, "%%venice --max-completion-tokens 6\nFirst.", cell_id="cell-a")
+    ok(k, "%%venice --max-completion-tokens 6\nSecond.", cell_id="cell-b")
+    ok(k, "%%venice --max-completion-tokens 6\nFirst, edited.", cell_id="cell-a")
+    assert turns(k) == 2  # replaced in place, not a third turn
+    sent = [m["content"] for m in server.requests[-1]["messages"]]
+    assert sent == ["First, edited."]  # an earlier cell sees only the turns before its own
+    home = "__import__('venice_jupyter').workspace.current()"
+    contents = k.value(f"[t.user['content'] for t in {home}.conversations.get().turns]")
+    assert contents == ["First, edited.", "Second."]
+    models = k.value(f"[t.model for t in {home}.conversations.get().turns]")
+    assert models == ["venice-offline", "venice-offline"]  # who answered, not 'default'
+    assert k.value(f"{home}.log().entries()[-1].model") == "venice-offline"
+
+
+def test_import_and_switch_refuse_to_guess(k: Kernel, tmp_path: Any) -> None:
+    ok(k, "%%venice --max-completion-tokens 6\nHello.")
+    path = tmp_path / "c.json"
+    ok(k, f"%venice export {path}")
+    message = refused(k, f"%venice import {path}")  # the same name is here already
+    assert "--replace" in message and "NEW_NAME" in message
+    ok(k, f"%venice import {path} --replace")
+    message = refused(k, "%venice switch defualt")
+    assert "Did you mean 'default'" in message and "--new" in message
+    ok(k, "%venice switch --new scratch")
+    assert k.value("__import__('venice_jupyter').workspace.current().conversations.current") == (
+        "scratch"
+    )
+    ok(k, "%venice switch default")
+
+
+# -- 14. messages ----------------------------------------------------------------------------
+
+
+def test_messages_say_what_to_do(k: Kernel, server: OfflineServer) -> None:
+    server.inject(Fault("status", status=429, retry_after=600))
+    message = refused(k, "%%venice --max-completion-tokens 5\nHi.")
+    assert "429" in message and "wait 600 s" in message
+    server.inject(Fault("status", status=503, times=1))
+    ex = ok(k, "%%venice --max-completion-tokens 5\nHi.")
+    waiting = json.dumps([m["content"] for m in ex.of_type("update_display_data")])
+    assert "HTTP 503; retrying in" in waiting  # the waiting line said it was retrying
+    models = ok(k, "%venice models --with L --sort price").messages
+    plain = [m["content"]["data"]["text/plain"] for m in models if m["msg_type"] == "display_data"]
+    assert "L logprobs" in plain[-1] and "venice-offline-small" not in plain[-1]
+    assert "--with" in refused(k, "%venice models --bogus")
+    message = refused(k, "%venice set bogus=1")
+    assert "params_table" not in message and "interpolate" in message
+    bad = k.execute("import venice_jupyter\nvenice_jupyter.chat('Hi.', max_completion_tokens=True)")
+    assert bad.error is not None and "max_completion_tokens: true is not allowed" in str(
+        bad.error["evalue"]
+    )
+    show = [m for m in ok(k, "%venice show").messages if m["msg_type"] == "display_data"]
+    assert "default → venice-offline" in show[-1]["content"]["data"]["text/plain"]
+    ok(k, "%%venice --max-completion-tokens 5\nHi.")
+    history = [m for m in ok(k, "%venice history").messages if m["msg_type"] == "display_data"]
+    assert "Markdown object" not in history[-1]["content"]["data"]["text/plain"]
+    assert "## You" in history[-1]["content"]["data"]["text/plain"]
+    key = refused(k, "%venice key")  # this kernel client allows no stdin
+    assert "VENICE_API_KEY" in key and "Traceback" not in key

@@ -120,7 +120,7 @@ MAGIC = [
         "saved by `%venice export`"),
     Bad("import missing", "%venice import {tmp}/nope.json", "There is no file", "nope.json"),
     Bad("set range", "%venice set temperature=9", "temperature", "a number from 0 to 2"),
-    Bad("set unknown", "%venice set nonsense=1", "nonsense", "a known parameter name"),
+    Bad("set unknown", "%venice set nonsense=1", "%venice set", "a request parameter or a setting"),
     Bad("set no value", "%venice set temperature", "%venice set", "KEY=VALUE"),
     Bad("set negative timeout", "%venice set timeout=-5", "timeout",
         "a finite number of seconds > 0"),

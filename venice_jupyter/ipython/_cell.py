@@ -89,6 +89,8 @@ class CellRequest:
                 "cell", "", "a message: write the prompt below the %%venice line", hint=""
             )
         params = opts.params
+        for name, text in opts.by_name.items():
+            params = params.set(**{name: value_of(text, self.shell.user_ns, f"--{name}", name)})
         if opts.json_schema:
             self.schema = value_of(
                 opts.json_schema, self.shell.user_ns, "--json-schema",

@@ -67,11 +67,14 @@ class VeniceMagics(Magics):  # type: ignore[misc]
             return request.show_dry_run(prepared)
         if opts.compare or opts.samples:
             # Columns stream as tasks; the view is the cell's result. History is context only.
+            # A terminal has no widgets and no running loop: the columns run in turn as text.
+            from venice_jupyter.ipython._cell import is_rich_frontend
             from venice_jupyter.widgets.compare import compare_prepared
 
             view = compare_prepared(
-                self.state, prepared, opts.compare, samples=opts.samples, reasoning=opts.reasoning
-            )
+                self.state, prepared, opts.compare, samples=opts.samples,
+                reasoning=opts.reasoning, terminal=not is_rich_frontend(self.shell),
+            )  # fmt: skip
             if opts.out:
                 self.shell.user_ns[opts.out] = view  # type: ignore[union-attr]
             return view

@@ -31,6 +31,8 @@ __all__ = [
 ]
 
 FORMATS = ("markdown", "text", "code", "json")
+# Table parameters a cell may give by naming a notebook variable instead of writing JSON.
+BY_NAME = frozenset({"tools"})
 REASONING = ("show", "hide", "off")
 
 # The magic's own options (not request parameters): (flags, argparse keywords).
@@ -101,6 +103,8 @@ class CellOptions:
     no_history: bool = False
     reasoning: str = "show"
     interpolate: bool = True
+    # Parameters whose text names a notebook variable (or is JSON), resolved by the cell.
+    by_name: dict[str, str] = field(default_factory=dict)
     json_schema: str | None = None
     out: str | None = None
     format: str = "markdown"
@@ -171,10 +175,14 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
             raise _unknown_option_error(text) from None
         raise ParameterError("options", line, "valid %%venice options", hint=text) from None
     values: dict[str, Any] = {}
+    by_name: dict[str, str] = {}
     for p in PARAMS.values():
         raw = getattr(ns, _dest(p.name), None)
         if p.cli and raw is not None:
-            values[p.name] = coerce(p.name, raw)
+            if p.name in BY_NAME and not raw.lstrip().startswith(("[", "{")):
+                by_name[p.name] = raw
+            else:
+                values[p.name] = coerce(p.name, raw)
     if ns.web_search:
         values["enable_web_search"] = ns.web_search
     if ns.citations:
@@ -193,6 +201,7 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         no_history=ns.no_history,
         reasoning=ns.reasoning or "show",
         interpolate=not ns.no_interpolate,
+        by_name=by_name,
         json_schema=ns.json_schema,
         out=ns.out,
         format=ns.format or "markdown",

@@ -22,6 +22,7 @@ from venice_jupyter.request._params import (
     format_model,
     lookup,
     parse_model,
+    suggest,
 )
 from venice_jupyter.request._schema import parse_structured, response_format_for, schema_name
 from venice_jupyter.request._table import GROUPS, PARAMS, SUFFIX_KEYS, Param
@@ -51,6 +52,7 @@ __all__ = [
     "parse_structured",
     "response_format_for",
     "schema_name",
+    "suggest",
     "to_data_url",
     "to_magic_line",
 ]

@@ -29,6 +29,7 @@ from venice_jupyter.errors import ParameterError
 from venice_jupyter.request import ChatParams
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.widgets.compare._plan import CompareResult, grid_width, plan_columns
+from venice_jupyter.widgets.compare._terminal import CompareTable, run_in_terminal
 from venice_jupyter.widgets.compare._view import CompareView
 
 __all__ = ["CompareResult", "CompareView", "compare", "compare_prepared"]
@@ -64,7 +65,7 @@ def compare(
     history = conversation if isinstance(conversation, Conversation) else None
     if isinstance(conversation, str):
         history = state.conversations.get(conversation)
-    return _launch(
+    view = _launch(
         state,
         session,
         prompt,
@@ -78,6 +79,8 @@ def compare(
         system=system,
         images=images,
     )
+    assert isinstance(view, CompareView)  # the terminal form is only the magic's
+    return view
 
 
 def compare_prepared(
@@ -87,7 +90,8 @@ def compare_prepared(
     *,
     samples: int | None = None,
     reasoning: str = "show",
-) -> CompareView:
+    terminal: bool = False,
+) -> CompareView | CompareTable:
     """``%%venice --compare`` / ``--samples``: the cell's request, re-prepared per column.
 
     Same user message (text and images), system prompt, history (context only, not recorded)
@@ -114,6 +118,7 @@ def compare_prepared(
         system=system,
         images=images,
         reasoning=reasoning,
+        terminal=terminal,
     )
 
 
@@ -132,7 +137,10 @@ def _launch(
     system: str | None = None,
     images: Sequence[str] = (),
     reasoning: str = "show",
-) -> CompareView:
+    terminal: bool = False,
+) -> CompareView | CompareTable:
+    """Every column prepared (one invalid column and nothing is sent), then started as the
+    widget, or run one after another in a terminal."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ParameterError("concurrency", concurrency, "a whole number ≥ 1")
     if isinstance(models, str):
@@ -163,6 +171,8 @@ def _launch(
         )
         # The history is in the body; without the conversation, arun records nothing.
         prepared.append((column, replace(p, conversation=None)))
+    if terminal:
+        return run_in_terminal(state, session, prepared, reasoning=reasoning)
     view = CompareView(
         session,
         prepared,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from venice_jupyter.errors import ConfigError, ParameterError
-from venice_jupyter.render import summary
+from venice_jupyter.render import stats_parts, summary
 from venice_jupyter.reply import Reply, ResponseMeta
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "grid_width",
     "plan_columns",
     "rows",
+    "text_table",
 ]
 
 MAX_COLUMNS = 64
@@ -200,6 +201,17 @@ def rows(results: Sequence[CompareResult]) -> list[dict[str, Any]]:
     for row in raw:
         keys.update(dict.fromkeys(row))
     return [{k: row.get(k) for k in keys} for row in raw]
+
+
+def text_table(results: Sequence[CompareResult]) -> str:
+    """The columns as aligned text, one line each: what a terminal or text/plain shows."""
+    lines = []
+    for r in results:
+        numbers = " · ".join(stats_parts(summary(r.reply))) if r.reply is not None else ""
+        text = " ".join(r.text.split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        lines.append(f"{r.label} [{r.status}] {numbers}\n    {text}".rstrip())
+    return "\n".join(lines)
 
 
 def dataframe(results: Sequence[CompareResult]) -> Any:

@@ -22,7 +22,14 @@ from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, WidgetSink
 from venice_jupyter.widgets._loop import current_loop, on_loop
-from venice_jupyter.widgets.compare._plan import Column, CompareResult, RateGate, dataframe, rows
+from venice_jupyter.widgets.compare._plan import (
+    Column,
+    CompareResult,
+    RateGate,
+    dataframe,
+    rows,
+    text_table,
+)
 
 __all__ = ["CompareView"]
 
@@ -277,5 +284,5 @@ class CompareView(w.VBox):  # type: ignore[misc]
             self._show_status()
 
     def __repr__(self) -> str:
-        states = ", ".join(f"{r.label}: {r.status}" for r in self._results)
-        return f"CompareView({states})"
+        # The text/plain of the widget: what a saved notebook or a text front end shows.
+        return f"CompareView, {len(self._results)} columns:\n{text_table(self._results)}"
