@@ -96,8 +96,8 @@ class CellRequest:
                 opts.json_schema, self.shell.user_ns, "--json-schema",
                 "a JSON Schema dict or a pydantic model",
             )  # fmt: skip
-            name = opts.json_schema if opts.json_schema.isidentifier() else None
-            name = name or schema_name(self.schema)
+            named = opts.json_schema.isidentifier()
+            name = opts.json_schema if named else schema_name(self.schema)
             params = params.set(
                 response_format=response_format_for(self.schema, "--json-schema", name=name)
             )
