@@ -48,7 +48,9 @@ class Turn:
     # Results for calls in ``assistant`` that nothing ran (literal JSON tools): each says so.
     unanswered: list[dict[str, Any]] = field(default_factory=list)
     cell_id: str | None = None  # the notebook cell that asked; re-running it replaces this turn
-    body: dict[str, Any] | None = None  # the exact request sent, for `%venice retry`
+    # The request that made it (a session.Prepared: its exact body, tools and policy), kept
+    # in memory for `%venice retry`; typed Any as this layer sits below the session.
+    prepared: Any = None
 
     def messages(self) -> list[dict[str, Any]]:
         return [self.user, *self.steps, self.assistant, *self.unanswered]
@@ -119,7 +121,7 @@ class Conversation:
         choice: int = 0,
         steps: list[dict[str, Any]] | None = None,
         cell_id: str | None = None,
-        body: dict[str, Any] | None = None,
+        prepared: Any = None,
     ) -> Turn | None:
         """Add the turn, or replace the turn of the same cell; None (and nothing changed) when
         the reply has nothing to add. Tool calls that nothing ran get a result saying so, so
@@ -136,7 +138,7 @@ class Conversation:
             steps=list(steps or ()),
             unanswered=[messages.tool(c["id"], NOT_RUN) for c in assistant.get("tool_calls", ())],
             cell_id=cell_id,
-            body=body,
+            prepared=prepared,
         )
         mine = self.index_of_cell(cell_id) if cell_id is not None else None
         if mine is None:

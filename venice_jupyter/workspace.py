@@ -40,6 +40,9 @@ SETTING_RULES: dict[str, str] = {
     "history_turns": "a whole number ≥ 0 (0: all that fit)",
     "history_tokens": "a whole number ≥ 0 (0: the model's context)",
     "base_url": "empty or an http(s) URL such as https://api.venice.ai/api/v1",
+    "max_tool_rounds": "a whole number ≥ 1",
+    "tool_timeout": "seconds ≥ 0 (0: no limit)",
+    "tool_result_chars": "a whole number ≥ 100",
 }
 
 
@@ -63,6 +66,16 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
+    approve_tools = Bool(False, help="Ask (Run / Skip / Always) before each tool call runs.").tag(
+        config=True
+    )
+    max_tool_rounds = Int(8, help="Most tool rounds in one turn.").tag(config=True)
+    tool_timeout = Float(0.0, help="Seconds a tool function may run (0: no limit).").tag(
+        config=True
+    )
+    tool_result_chars = Int(
+        20_000, help="Most characters of a tool's result sent to the model (cut with a marker)."
+    ).tag(config=True)
     interpolate = CaselessStrEnum(
         ["true", "false", "strict"],
         default_value="true",
@@ -78,6 +91,12 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
             ok = not value or (parts.scheme in ("http", "https") and bool(parts.netloc))
         elif name in ("timeout", "updates_per_second"):
             ok = math.isfinite(value) and value > 0
+        elif name == "tool_timeout":
+            ok = math.isfinite(value) and value >= 0
+        elif name == "max_tool_rounds":
+            ok = value >= 1
+        elif name == "tool_result_chars":
+            ok = value >= 100
         else:
             ok = value >= 0
         if not ok:

@@ -22,6 +22,7 @@ from venice_jupyter.request import (
 )
 from venice_jupyter.session import Prepared, Sink
 from venice_jupyter.sinks import LoggedSink
+from venice_jupyter.tools import Approver, InputApprover, ToolPolicy, from_text
 from venice_jupyter.workspace import Workspace
 
 __all__ = ["CellRequest", "is_rich_frontend", "value_of"]
@@ -89,8 +90,11 @@ class CellRequest:
                 "cell", "", "a message: write the prompt below the %%venice line", hint=""
             )
         params = opts.params
-        for name, text in opts.by_name.items():
-            params = params.set(**{name: value_of(text, self.shell.user_ns, f"--{name}", name)})
+        toolbox = (
+            from_text(opts.by_name["tools"], self.shell.user_ns)
+            if "tools" in opts.by_name
+            else None
+        )
         if opts.json_schema:
             self.schema = value_of(
                 opts.json_schema, self.shell.user_ns, "--json-schema",
@@ -126,7 +130,23 @@ class CellRequest:
             max_turns=state.settings.history_turns,
             max_tokens=state.settings.history_tokens,
             cell_id=None if opts.no_history else state.cell_id,
+            tools=toolbox,
+            tool_policy=self._tool_policy(),
+            approver=self._approver(),
         )
+
+    def _tool_policy(self) -> ToolPolicy:
+        settings, opts = self.state.settings, self.opts
+        timeout = opts.tool_timeout or settings.tool_timeout or None
+        return ToolPolicy(
+            max_rounds=opts.max_tool_rounds or settings.max_tool_rounds,
+            timeout=timeout,
+            result_chars=settings.tool_result_chars,
+            approve=opts.approve or settings.approve_tools,
+        )
+
+    def _approver(self) -> Approver:
+        return InputApprover()  # the input box under the cell, or a terminal's prompt
 
     def show_dry_run(self, prepared: Prepared) -> None:
         config = self.state.session().client.config

@@ -74,6 +74,22 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--format",), {"choices": FORMATS, "help": "markdown (default), text, code or json."}),
     (("--image",), {"action": "append", "metavar": "PATH_OR_VAR", "help": "Attach an image."}),
     (
+        ("--approve",),
+        {
+            "action": "store_true",
+            "help": "Ask before each tool call runs: Run, Skip or Always for that function "
+            "(also `%venice set approve_tools=true`).",
+        },
+    ),
+    (
+        ("--max-tool-rounds",),
+        {"type": int, "metavar": "N", "help": "Most tool rounds in this turn (default 8)."},
+    ),
+    (
+        ("--tool-timeout",),
+        {"type": float, "metavar": "S", "help": "Seconds a tool function may run."},
+    ),
+    (
         ("--no-interpolate",),
         {
             "action": "store_true",
@@ -103,6 +119,9 @@ class CellOptions:
     no_history: bool = False
     reasoning: str = "show"
     interpolate: bool = True
+    approve: bool = False
+    max_tool_rounds: int | None = None
+    tool_timeout: float | None = None
     # Parameters whose text names a notebook variable (or is JSON), resolved by the cell.
     by_name: dict[str, str] = field(default_factory=dict)
     json_schema: str | None = None
@@ -179,7 +198,7 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
     for p in PARAMS.values():
         raw = getattr(ns, _dest(p.name), None)
         if p.cli and raw is not None:
-            if p.name in BY_NAME and not raw.lstrip().startswith(("[", "{")):
+            if p.name in BY_NAME:
                 by_name[p.name] = raw
             else:
                 values[p.name] = coerce(p.name, raw)
@@ -190,6 +209,10 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
     if ns.reasoning == "off":
         values.setdefault("disable_thinking", True)
     compare = [m.strip() for m in (ns.compare or "").split(",") if m.strip()]
+    if ns.max_tool_rounds is not None and ns.max_tool_rounds < 1:
+        raise ParameterError("--max-tool-rounds", ns.max_tool_rounds, "a whole number ≥ 1")
+    if ns.tool_timeout is not None and not ns.tool_timeout > 0:
+        raise ParameterError("--tool-timeout", ns.tool_timeout, "seconds > 0")
     if ns.samples is not None and ns.samples < 1:
         raise ParameterError("--samples", ns.samples, "a whole number ≥ 1")
     return CellOptions(
@@ -201,6 +224,9 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         no_history=ns.no_history,
         reasoning=ns.reasoning or "show",
         interpolate=not ns.no_interpolate,
+        approve=ns.approve,
+        max_tool_rounds=ns.max_tool_rounds,
+        tool_timeout=ns.tool_timeout,
         by_name=by_name,
         json_schema=ns.json_schema,
         out=ns.out,

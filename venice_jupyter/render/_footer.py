@@ -106,7 +106,7 @@ def warnings(reply: Reply) -> list[str]:
         out.append("The model sent no answer; nothing was added to the conversation")
     if reply.finish_reason == "content_filter":
         out.append("The provider filtered this answer")
-    return out
+    return out + reply.notes
 
 
 def _parts(reply: Reply) -> list[str]:

@@ -18,11 +18,13 @@ SHOWN_CHARS = 4_000
 
 @dataclass(frozen=True)
 class ToolView:
-    """What a block shows of one call; ``status``: called, ran, failed, skipped, not run."""
+    """What a block shows of one call; ``status``: running, waiting for approval, ran, failed,
+    skipped, timed out, not run."""
 
     name: str
     arguments: str  # as the model sent them (JSON text, maybe invalid)
     status: str = "called"
+    call_id: str = ""
     result: str | None = None
     duration_s: float | None = None
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
+from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Sink
 from venice_jupyter.storage import ExchangeLog, Ledger
@@ -66,6 +67,9 @@ class LoggedSink:
 
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self.inner.on_retry(error, delay, attempt)
+
+    def on_tool(self, view: ToolView) -> None:
+        self.inner.on_tool(view)
 
     def on_finish(self, reply: Reply) -> None:
         self.inner.on_finish(reply)

@@ -26,6 +26,7 @@ from venice_jupyter.render import (
     reasoning_html,
     retry_note,
     summary,
+    tool_html,
     waiting_html,
 )
 from venice_jupyter.reply import Delta, Reply
@@ -90,6 +91,8 @@ class NotebookSink:
         self._lock = threading.Lock()
         self._started = 0.0
         self._note = ""  # why the last attempt failed, while waiting for the next one
+        self._tool_slots: dict[str, Any] = {}  # a display per tool call, updated as it runs
+        self._views: dict[str, ToolView] = {}
         self.updates = 0
 
     # -- status while waiting for the first token -----------------------------------
@@ -170,10 +173,29 @@ class NotebookSink:
             with self._lock:
                 self._waiting.set()
 
+    def on_tool(self, view: ToolView) -> None:
+        self._stop_waiting()
+        self._views[view.call_id] = view
+        block = _html(tool_html(view))
+        handle = self._tool_slots.get(view.call_id)
+        if handle is not None:
+            handle.update(block, raw=True)
+            return
+        if self._slot_kind == "status":  # only the waiting line so far: the block replaces it
+            handle = self._slot
+            handle.update(block, raw=True)
+        else:
+            self._maybe_flush(force=True)
+            handle = display(block, raw=True, display_id=True)
+        self._tool_slots[view.call_id] = handle
+        self._new_slot()  # the next round's text goes below the calls
+        self._slot_kind = "content"
+
     def _replace_all(self, reply: Reply, error: str = "") -> None:
         self._stop_waiting()
+        tools = list(self._views.values()) or None
         data, metadata = final_bundle(
-            reply, self.prepared, reasoning=self.reasoning, error=error, fmt=self.fmt
+            reply, self.prepared, reasoning=self.reasoning, error=error, fmt=self.fmt, tools=tools
         )
         clear_output(wait=True)
         display(data, metadata=metadata, raw=True)

@@ -16,6 +16,7 @@ from venice_jupyter.render import (
     answer_html,
     reasoning_html,
     retry_note,
+    tools_html,
     waiting_html,
 )
 from venice_jupyter.reply import Delta, Reply
@@ -62,6 +63,12 @@ class WidgetSink:
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self.html.value = waiting_html(self._model, note=retry_note(error, delay, attempt))
 
+    def on_tool(self, view: ToolView) -> None:
+        views = {v.call_id: v for v in self.tools or ()}
+        views[view.call_id] = view
+        self.tools = list(views.values())
+        self._show()
+
     def on_delta(self, delta: Delta, reply: Reply) -> None:
         if delta.choice != 0:
             return
@@ -86,6 +93,7 @@ class WidgetSink:
         streaming_answer = bool(self._finished) or bool(self.md.tail_html())
         value = (
             self._reasoning_html(open_=not streaming_answer)
+            + tools_html(self.tools or ())
             + "".join(self._finished)
             + self.md.tail_html()
         )

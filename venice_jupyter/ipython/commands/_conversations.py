@@ -85,9 +85,9 @@ def _keep(state: Workspace, shell: Any, args: list[str]) -> None:
 
 @command("retry", "send the last failed prompt again, or redo the last turn exactly as sent")
 def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
+    from dataclasses import replace
+
     from venice_jupyter.ipython._cell import CellRequest
-    from venice_jupyter.request import ChatParams
-    from venice_jupyter.session import Prepared
 
     prepared = state.last_failed
     if prepared is not None:
@@ -97,11 +97,8 @@ def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
     if turn is None:
         raise ParameterError("%venice retry", "(nothing)", "a conversation with a turn to redo")
     try:
-        if turn.body is not None:  # exactly what was sent: same model, options and history
-            prepared = Prepared(
-                turn.body, str(turn.body["model"]), turn.user,
-                ChatParams.from_mapping(turn.params), conv, cell_id=turn.cell_id,
-            )  # fmt: skip
+        if turn.prepared is not None:  # exactly what was sent: model, options, history, tools
+            prepared = replace(turn.prepared, conversation=conv)
         else:  # an imported turn: its parameters, on today's defaults
             prepared = state.session().prepare(
                 turn.user, params=turn.params, conversation=conv, model=turn.model or None

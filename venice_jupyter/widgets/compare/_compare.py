@@ -28,6 +28,7 @@ from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.request import ChatParams
 from venice_jupyter.session import Prepared, Session
+from venice_jupyter.tools import Toolbox
 from venice_jupyter.widgets.compare._plan import CompareResult, grid_width, plan_columns
 from venice_jupyter.widgets.compare._terminal import CompareTable, run_in_terminal
 from venice_jupyter.widgets.compare._view import CompareView
@@ -47,6 +48,7 @@ def compare(
     params: ChatParams | Mapping[str, Any] | None = None,
     system: str | None = None,
     images: Sequence[str] = (),
+    tools: Any = None,
     session: Session | None = None,
     workspace: ws.Workspace | None = None,
 ) -> CompareView:
@@ -55,7 +57,8 @@ def compare(
     ``models`` (a list, or "a,b,c") × at most one of ``settings`` (a list of parameter dicts),
     ``samples`` (K draws; consecutive seeds if a seed is set, else unseeded) or ``grid`` (a dict
     of value lists: every combination, shown as a compact grid). ``params`` apply to every
-    column. ``conversation`` (a Conversation or its name) is sent as context and never
+    column; ``tools`` (functions or specs) run in every column that calls them.
+    ``conversation`` (a Conversation or its name) is sent as context and never
     recorded. Every column is validated first: if one is invalid, this raises and sends nothing.
     Needs a running event loop (a Jupyter kernel). It runs on the current workspace (the
     magics' once the extension is loaded); ``session`` sends on another session instead.
@@ -78,6 +81,7 @@ def compare(
         params=params,
         system=system,
         images=images,
+        tools=Toolbox.of(tools) if tools is not None else None,
     )
     assert isinstance(view, CompareView)  # the terminal form is only the magic's
     return view
@@ -119,6 +123,7 @@ def compare_prepared(
         images=images,
         reasoning=reasoning,
         terminal=terminal,
+        tools=base.toolbox,
     )
 
 
@@ -138,6 +143,7 @@ def _launch(
     images: Sequence[str] = (),
     reasoning: str = "show",
     terminal: bool = False,
+    tools: Toolbox | None = None,
 ) -> CompareView | CompareTable:
     """Every column prepared (one invalid column and nothing is sent), then started as the
     widget, or run one after another in a terminal."""
@@ -168,6 +174,7 @@ def _launch(
             catalog=catalog,
             max_turns=turns,
             max_tokens=tokens,
+            tools=tools,
         )
         # The history is in the body; without the conversation, arun records nothing.
         prepared.append((column, replace(p, conversation=None)))

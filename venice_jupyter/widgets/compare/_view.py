@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
-from venice_jupyter.render import stats_parts, summary
+from venice_jupyter.render import ToolView, stats_parts, summary
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, WidgetSink
@@ -66,6 +66,9 @@ class _ColumnSink:
 
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self.inner.on_retry(error, delay, attempt)
+
+    def on_tool(self, view: ToolView) -> None:
+        self.inner.on_tool(view)
 
     def on_finish(self, reply: Reply) -> None:
         self.inner.on_finish(reply)
