@@ -16,13 +16,14 @@ from typing import Any
 
 import ipywidgets as w
 
+from venice_jupyter.api import RateGate
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
 from venice_jupyter.render import stats_parts, summary
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, WidgetSink
 from venice_jupyter.widgets._loop import current_loop, on_loop
-from venice_jupyter.widgets.compare._plan import Column, CompareResult, RateGate, dataframe, rows
+from venice_jupyter.widgets.compare._plan import Column, CompareResult, dataframe, rows
 
 __all__ = ["CompareView"]
 
