@@ -2,6 +2,7 @@
 
     prepare(prompt, params, conversation) -> Prepared      validate; nothing is sent on error
     run(prepared, sink)  / arun(prepared, sink)           stream deltas into a sink
+    replay(prepared, reply, sink)                         a reply that needed no request (cache)
     -> the reply is recorded in the conversation only once it is complete
 
 A sink is whatever shows the reply: a display handle, a widget, a terminal, a test list;
@@ -20,6 +21,7 @@ from venice_jupyter.api import (
     AsyncVeniceClient,
     ModelCatalog,
     ModelInfo,
+    RetryPolicy,
     VeniceClient,
     estimate_cost,
 )
@@ -106,9 +108,10 @@ class Session:
         async with self.new_aclient() as client:
             yield client
 
-    def new_aclient(self) -> AsyncVeniceClient:
-        """An async client of the caller's own, on this session's settings (close it)."""
-        return AsyncVeniceClient(config=self.client.config, retry=self.client.retry)
+    def new_aclient(self, *, retry: RetryPolicy | None = None) -> AsyncVeniceClient:
+        """An async client of the caller's own, on this session's settings (close it);
+        ``retry`` replaces the session's retry policy (a batch retries rows itself)."""
+        return AsyncVeniceClient(config=self.client.config, retry=retry or self.client.retry)
 
     def close(self) -> None:
         """Close the clients now rather than at some later garbage collection."""
@@ -216,6 +219,16 @@ class Session:
             sink.on_error(self._cancelled(stream.reply))
             raise
         return self._finish(prepared, stream.reply, sink)
+
+    def replay(self, prepared: Prepared, reply: Reply, sink: Sink) -> Reply:
+        """A whole reply that needed no request (the response cache), shown and recorded
+        exactly like a streamed one."""
+        sink.on_start(prepared)
+        for choice in reply.choices:
+            for kind, text in (("reasoning", choice.reasoning), ("content", choice.content)):
+                if text:
+                    sink.on_delta(Delta(choice.index, kind, text), reply)  # type: ignore[arg-type]
+        return self._finish(prepared, reply, sink)
 
     @staticmethod
     def _cancelled(partial: Reply) -> StreamCancelled:
