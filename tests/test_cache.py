@@ -50,7 +50,7 @@ def a_reply(text: str = "42.") -> Reply:
                 finish_reason="tool_calls",
             ),
             Choice(1, "Forty-two.", finish_reason="stop"),
-        ],  # fmt: skip
+        ],
         usage=Usage(prompt_tokens=9, completion_tokens=3, total_tokens=12),
         cost=Cost(usd=0.0004, diem=0.1, estimated=True),
         citations=[Citation("A page", "https://example.org/a", date="2024-01-01")],
@@ -202,7 +202,9 @@ def test_many_connections_opening_a_fresh_file_at_once_all_succeed(tmp_path: Pat
         barrier = threading.Barrier(len(logs))
         errors: list[BaseException] = []
 
-        def first_write(log: ExchangeLog) -> None:
+        def first_write(
+            log: ExchangeLog, barrier: threading.Barrier = barrier, errors: list[Any] = errors
+        ) -> None:
             barrier.wait()
             try:
                 log.finish(logged(log, BODY), a_reply())

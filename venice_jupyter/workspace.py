@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from venice_jupyter.offline import OfflineServer
     from venice_jupyter.reply import Reply
     from venice_jupyter.session import Prepared, Session
-    from venice_jupyter.storage import ExchangeLog
+    from venice_jupyter.storage import ExchangeLog, ReplyCache
 
 __all__ = ["SETTING_RULES", "VeniceSettings", "Workspace", "current", "install", "uninstall"]
 
@@ -40,7 +40,23 @@ SETTING_RULES: dict[str, str] = {
     "history_turns": "a whole number ≥ 0 (0: all that fit)",
     "history_tokens": "a whole number ≥ 0 (0: the model's context)",
     "base_url": "empty or an http(s) URL such as https://api.venice.ai/api/v1",
+    "batch_confirm_usd": "a number of US dollars ≥ 0 (inf: never ask)",
 }
+
+
+class Switch(Bool):  # type: ignore[misc,type-arg]
+    """A Bool that ``%venice set`` also accepts as on/off or yes/no."""
+
+    def from_string(self, s: str) -> Any:
+        word = s.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return True
+        if word in ("off", "no", "false", "0"):
+            return False
+        raise ValueError(f"{s!r} is not on or off")
+
+    def info(self) -> str:
+        return "on or off"
 
 
 class VeniceSettings(Configurable):  # type: ignore[misc]
@@ -63,6 +79,12 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
+    cache = Switch(False, help="Answer a repeated cell from the exchange log (no new cost).").tag(
+        config=True
+    )
+    batch_confirm_usd = Float(
+        1.0, help="A batch estimated above this many USD asks before it sends anything."
+    ).tag(config=True)
 
     @validate(*SETTING_RULES)
     def _check(self, proposal: Any) -> Any:
@@ -103,6 +125,7 @@ class Workspace:
         self._session: Session | None = None
         self._server: OfflineServer | None = None
         self._log: ExchangeLog | None = None
+        self._cache: ReplyCache | None = None
         self._key: Secret | None = None
 
     @property
@@ -196,7 +219,17 @@ class Workspace:
             self._log = ExchangeLog(
                 Path(self.settings.log_path) if self.settings.log_path else None
             )
+        self._log.scope = self.backend  # cached answers are reused for the same server only
         return self._log
+
+    def cache(self) -> ReplyCache:
+        """The response cache: the log, answering requests it has seen (``storage.ReplyCache``)."""
+        from venice_jupyter.storage import ReplyCache
+
+        log = self.log()
+        if self._cache is None or self._cache.log is not log:
+            self._cache = ReplyCache(log)
+        return self._cache
 
     def close(self) -> None:
         """Close the clients (sync and async), the log and the offline server."""

@@ -5,9 +5,10 @@ ReplyCache                  the log as a response cache: a request sent before, 
 save / load                 a conversation as .json (round-trips) or .md (to read)
 """
 
-from venice_jupyter.storage._cache import CacheStats, ReplyCache, request_key
+from venice_jupyter.storage._cache import CacheStats, request_key
 from venice_jupyter.storage._files import export_json, export_markdown, import_json, load, save
 from venice_jupyter.storage._log import ENV_VAR, ExchangeLog, LogEntry, scrub_params
+from venice_jupyter.storage._reuse import ReplyCache
 
 __all__ = [
     "ENV_VAR",

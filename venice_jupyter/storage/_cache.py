@@ -3,7 +3,7 @@
     request_key(body, scope)       which requests are "the same": the exact body, minus how it
                                    is delivered (``stream``, ``stream_options``), per server
     extras_json / rebuild          what the log's columns lack to rebuild the ``Reply``
-    ReplyCache(log)                the step a caller takes before ``Session.run/arun``
+    cached_replies / cache_stats / forget_keys     the SQL, on the log's connection
 
 Every complete exchange the log records is keyed (``ExchangeLog.start(body=…)``), so turning
 the cache on later still finds what was sent before. A cached ``Reply`` has ``cached=True``,
@@ -18,17 +18,12 @@ import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from venice_jupyter.reply import Choice, Citation, Cost, Reply, Timings, ToolCall, Usage
 
-if TYPE_CHECKING:
-    from venice_jupyter.session import Prepared, Session, Sink
-    from venice_jupyter.storage._log import ExchangeLog
-
 __all__ = [
     "CacheStats",
-    "ReplyCache",
     "cache_stats",
     "cached_replies",
     "extras_json",
@@ -179,36 +174,3 @@ class CacheStats:
             {"name": "what they cost when made", "value": f"${self.cost_usd:.6f}"},
             {"name": "file", "value": self.path or "(log off)"},
         ]
-
-
-class ReplyCache:
-    """The cache step of the request path, on a workspace's log::
-
-        reply = cache.answer(session, prepared, sink) or session.run(prepared, LoggedSink(sink…))
-
-    ``answer`` shows a cached reply in ``sink`` and records it in the conversation like a
-    streamed one (``Session.replay``); give it the display sink itself, not a ``LoggedSink``:
-    a cached answer is not a new exchange. ``hits`` counts the answers it gave.
-    """
-
-    def __init__(self, log: ExchangeLog) -> None:
-        self.log = log
-        self.hits = 0
-
-    def lookup(self, body: Mapping[str, Any]) -> Reply | None:
-        return self.log.recall(body)
-
-    def answer(self, session: Session, prepared: Prepared, sink: Sink) -> Reply | None:
-        """The cached reply, shown in ``sink`` and recorded; None (nothing done) on a miss."""
-        reply = self.lookup(prepared.body)
-        if reply is None:
-            return None
-        self.hits += 1
-        return session.replay(prepared, reply, sink)
-
-    def stats(self) -> CacheStats:
-        return self.log.cache_stats()
-
-    def clear(self) -> int:
-        """Forget every cached answer (the log keeps its history); how many rows it forgot."""
-        return self.log.forget_cache()

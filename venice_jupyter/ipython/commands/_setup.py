@@ -11,7 +11,7 @@ from venice_jupyter.ipython.commands._registry import COMMANDS, command, need, s
 from venice_jupyter.workspace import SETTING_RULES, Workspace
 
 SETTINGS = ("model", "base_url", "timeout", "history_turns", "history_tokens", "log",
-            "updates_per_second")  # fmt: skip
+            "updates_per_second", "cache", "batch_confirm_usd")  # fmt: skip
 
 
 @command("help", "list the commands")

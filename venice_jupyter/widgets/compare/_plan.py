@@ -203,4 +203,3 @@ def dataframe(results: Sequence[CompareResult]) -> Any:
             "view.table() returns the same rows as a list of dicts."
         ) from None
     return pd.DataFrame(rows(results))
-
