@@ -224,7 +224,7 @@ class _Job:
         if not use_cache:
             self.replies = [None] * n
         else:
-            self.replies = self.home.cache().log.recall_many([p.body for p in self.plan.prepared])
+            self.replies = self.home.cache().lookup_many([p.body for p in self.plan.prepared])
         return [r is not None for r in self.replies]
 
     def too_costly(self, estimate: Estimate) -> bool:

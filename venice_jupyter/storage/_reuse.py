@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from venice_jupyter.reply import Reply
@@ -31,6 +31,12 @@ class ReplyCache:
 
     def lookup(self, body: Mapping[str, Any]) -> Reply | None:
         return self.log.recall(body)
+
+    def lookup_many(self, bodies: Sequence[Mapping[str, Any]]) -> list[Reply | None]:
+        """``lookup`` for every body (a batch), counting the hits."""
+        found = self.log.recall_many(bodies)
+        self.hits += sum(reply is not None for reply in found)
+        return found
 
     def answer(self, session: Session, prepared: Prepared, sink: Sink) -> Reply | None:
         """The cached reply, shown in ``sink`` and recorded; None (nothing done) on a miss."""
