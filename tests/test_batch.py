@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -482,3 +483,42 @@ def test_the_progress_line_says_what_happened(home: Workspace, server: OfflineSe
     assert line.count("\n") == 1  # not a terminal: the last line only
     assert line.startswith("batch 4/4 · 1 errors") and "tokens" in line and "spent" in line
     assert "rate limit: " in line and "requests" in line
+
+
+def test_ctrl_c_in_plain_python_keeps_finished_rows_and_the_next_call_resumes(
+    server: OfflineServer, tmp_path: Path
+) -> None:
+    log = tmp_path / "log.sqlite3"
+    script = (
+        "import venice_jupyter\n"
+        "venice_jupyter.batch([f'Tell me about oats, part {i}.' for i in range(40)],\n"
+        "                     concurrency=2, max_completion_tokens=30)\n"
+    )
+    env = {**os.environ, "VENICE_BASE_URL": server.base_url, "VENICE_API_KEY": TEST_KEY,
+           "VENICE_JUPYTER_LOG": str(log),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}  # fmt: skip
+    server.inject(Fault("delay", seconds=0.03, times=200))
+    mark = len(server.requests)
+    child = subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE,
+                             stdout=subprocess.DEVNULL, text=True)  # fmt: skip
+    try:
+        assert server.wait_for_requests(mark + 8, timeout=120)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert child.returncode != 0 and "KeyboardInterrupt" in err
+    assert "batch stopped:" in err and "call batch() again" in err
+    server.clear_faults()
+    home = Workspace(VeniceSettings(base_url=server.base_url, log_path=str(log)))
+    try:
+        finished = [e for e in home.log().entries() if e.status == "complete"]
+        assert 4 <= len(finished) < 40
+        assert not [e for e in home.log().entries() if e.status == "streaming"]  # all closed
+        mark = len(server.requests)
+        table = batch([f"Tell me about oats, part {i}." for i in range(40)], workspace=home,
+                      concurrency=2, max_completion_tokens=30)  # fmt: skip
+        assert set(table["status"]) == {"done"}
+        assert len(sent_since(server, mark)) == 40 - len(finished) == (~table["cached"]).sum()
+    finally:
+        home.close()
