@@ -133,7 +133,7 @@ MAGIC = [
     Bad("set bad URL", "%venice set base_url=notaurl", "base_url", "an http(s) URL"),
     Bad("set bad URL type", "%venice set base_url=ftp://x", "base_url", "an http(s) URL"),
     Bad("key on the line", f"%venice key {TYPED_KEY}", "%venice key", "no argument"),
-    Bad("unknown command", "%venice frobnicate", "%venice", "one of: conversations, switch"),
+    Bad("unknown command", "%venice frobnicate", "%venice", "one of: cache, conversations, switch"),
     Bad("use unknown model", "%venice use no-such-model", "model",
         "a model id, trait or alias Venice lists"),
 ]  # fmt: skip

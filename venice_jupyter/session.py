@@ -2,6 +2,7 @@
 
     prepare(prompt, params, conversation, tools) -> Prepared   validate; nothing is sent on error
     run(prepared, sink)  / arun(prepared, sink)                stream deltas into a sink
+    replay(prepared, reply, sink)                              an answer the cache had
     -> the reply is recorded in the conversation only once it is complete
 
 With runnable tools, one run is several rounds (``tools.Rounds``): each round's calls run in
@@ -24,6 +25,7 @@ from venice_jupyter.api import (
     AsyncVeniceClient,
     ModelCatalog,
     ModelInfo,
+    RetryPolicy,
     VeniceClient,
     estimate_cost,
 )
@@ -120,9 +122,10 @@ class Session:
         async with self.new_aclient() as client:
             yield client
 
-    def new_aclient(self) -> AsyncVeniceClient:
-        """An async client of the caller's own, on this session's settings (close it)."""
-        return AsyncVeniceClient(config=self.client.config, retry=self.client.retry)
+    def new_aclient(self, *, retry: RetryPolicy | None = None) -> AsyncVeniceClient:
+        """An async client of the caller's own, on this session's settings (close it);
+        ``retry`` replaces the session's retry policy (a batch retries rows itself)."""
+        return AsyncVeniceClient(config=self.client.config, retry=retry or self.client.retry)
 
     def close(self) -> None:
         """Close the clients now rather than at some later garbage collection."""
@@ -273,6 +276,18 @@ class Session:
         except asyncio.CancelledError:
             sink.on_error(self._cancelled(rounds.partial(stream.reply if stream else None)))
             raise
+        return self._finish(prepared, rounds, sink)
+
+    def replay(self, prepared: Prepared, reply: Reply, sink: Sink) -> Reply:
+        """A whole reply that needed no request (the response cache), shown and recorded
+        exactly like a streamed one."""
+        sink.on_start(prepared)
+        for choice in reply.choices:
+            for kind, text in (("reasoning", choice.reasoning), ("content", choice.content)):
+                if text:
+                    sink.on_delta(Delta(choice.index, kind, text), reply)  # type: ignore[arg-type]
+        rounds = _rounds(prepared)
+        rounds.replies.append(reply)
         return self._finish(prepared, rounds, sink)
 
     @staticmethod

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from venice_jupyter.offline import OfflineServer
     from venice_jupyter.reply import Reply
     from venice_jupyter.session import Prepared, Session
-    from venice_jupyter.storage import ExchangeLog, Ledger
+    from venice_jupyter.storage import ExchangeLog, Ledger, ReplyCache
 
 __all__ = ["SETTING_RULES", "VeniceSettings", "Workspace", "current", "install", "uninstall"]
 
@@ -43,7 +43,23 @@ SETTING_RULES: dict[str, str] = {
     "max_tool_rounds": "a whole number ≥ 1",
     "tool_timeout": "seconds ≥ 0 (0: no limit)",
     "tool_result_chars": "a whole number ≥ 100",
+    "batch_confirm_usd": "a number of US dollars ≥ 0 (inf: never ask)",
 }
+
+
+class Switch(Bool):  # type: ignore[misc,type-arg]
+    """A Bool that ``%venice set`` also accepts as on/off or yes/no."""
+
+    def from_string(self, s: str) -> Any:
+        word = s.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return True
+        if word in ("off", "no", "false", "0"):
+            return False
+        raise ValueError(f"{s!r} is not on or off")
+
+    def info(self) -> str:
+        return "on or off"
 
 
 class VeniceSettings(Configurable):  # type: ignore[misc]
@@ -66,7 +82,7 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
-    approve_tools = Bool(False, help="Ask (Run / Skip / Always) before each tool call runs.").tag(
+    approve_tools = Switch(False, help="Ask (Run / Skip / Always) before each tool call runs.").tag(
         config=True
     )
     max_tool_rounds = Int(8, help="Most tool rounds in one turn.").tag(config=True)
@@ -81,6 +97,12 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
         default_value="true",
         help="Fill {name} in cells from the notebook: true (unknown names stay as written), "
         "false, or strict (an unknown name is an error). Code and math are never filled.",
+    ).tag(config=True)
+    cache = Switch(False, help="Answer a repeated cell from the exchange log (no new cost).").tag(
+        config=True
+    )
+    batch_confirm_usd = Float(
+        1.0, help="A batch estimated above this many USD asks before it sends anything."
     ).tag(config=True)
 
     @validate(*SETTING_RULES)
@@ -130,6 +152,7 @@ class Workspace:
         self._session: Session | None = None
         self._server: OfflineServer | None = None
         self._log: ExchangeLog | None = None
+        self._cache: ReplyCache | None = None
         self._key: Secret | None = None
 
     @property
@@ -232,7 +255,17 @@ class Workspace:
             self._log = ExchangeLog(
                 Path(self.settings.log_path) if self.settings.log_path else None
             )
+        self._log.scope = self.backend  # cached answers are reused for the same server only
         return self._log
+
+    def cache(self) -> ReplyCache:
+        """The response cache: the log, answering requests it has seen (``storage.ReplyCache``)."""
+        from venice_jupyter.storage import ReplyCache
+
+        log = self.log()
+        if self._cache is None or self._cache.log is not log:
+            self._cache = ReplyCache(log)
+        return self._cache
 
     def close(self) -> None:
         """Close the clients (sync and async), the log and the offline server."""

@@ -50,6 +50,7 @@ def summary(reply: Reply) -> dict[str, Any]:
         "finish_reason": reply.finish_reason,
         "request_id": reply.meta.request_id,
         "attempts": reply.timings.attempts,
+        "cached": reply.cached,
     }
     return out
 
@@ -57,7 +58,8 @@ def summary(reply: Reply) -> dict[str, Any]:
 def stats_parts(s: Mapping[str, Any]) -> list[str]:
     """The stats line of every view, from ``summary()`` numbers; absent ones are left out.
 
-    ``12→80 tokens (30 reasoning, 8 cached) · TTFT 120 ms · 45 tok/s · ≈$0.00004``
+    ``12→80 tokens (30 reasoning, 8 cached) · TTFT 120 ms · 45 tok/s · ≈$0.00004``, and for
+    an answer from the response cache ``12→80 tokens · cached (no new cost, first cost $0.00004)``
     """
     parts = []
     if s.get("completion_tokens") is not None:
@@ -76,8 +78,12 @@ def stats_parts(s: Mapping[str, Any]) -> list[str]:
         parts.append(f"TTFT {s['ttft_s'] * 1000:.0f} ms")
     if s.get("tokens_per_s"):
         parts.append(f"{s['tokens_per_s']:.0f} tok/s")
-    if s.get("cost_usd") is not None:
-        parts.append(("≈" if s.get("cost_estimated") else "") + format_cost(s["cost_usd"]))
+    cost = s.get("cost_usd")
+    if s.get("cached"):  # answered from the log: the first run's cost, nothing spent now
+        original = "" if cost is None else f", first cost {format_cost(cost)}"
+        parts.append(f"cached (no new cost{original})")
+    elif cost is not None:
+        parts.append(("≈" if s.get("cost_estimated") else "") + format_cost(cost))
     return parts
 
 

@@ -115,6 +115,12 @@ class ChatParams:
             lookup(name)
         return cls(**values)
 
+    def __copy__(self) -> ChatParams:
+        return self  # immutable: a copy would be the same
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ChatParams:
+        return self
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ChatParams is immutable; use .set(), .unset() or .merge()")
 

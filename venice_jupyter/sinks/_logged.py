@@ -59,7 +59,8 @@ class LoggedSink:
         self._name, self._model = name, prepared.model
         params = dict(prepared.params.items())
         prompt = prompt_text(prepared.user_message)
-        self._row = self._write("start", name, prepared.model, params, prompt)
+        # With the body, the exchange is also a response-cache entry (``storage.ReplyCache``).
+        self._row = self._write("start", name, prepared.model, params, prompt, body=prepared.body)
         self.inner.on_start(prepared)
 
     def on_delta(self, delta: Delta, reply: Reply) -> None:
@@ -87,11 +88,11 @@ class LoggedSink:
             text = error.partial.text if error.partial is not None else ""
             self._write("fail", self._row, status, error.message, text)
 
-    def _write(self, method: str, *args: Any) -> Any:
+    def _write(self, method: str, *args: Any, **kwargs: Any) -> Any:
         if self._log is None:
             return None
         try:
-            return getattr(self._log, method)(*args)
+            return getattr(self._log, method)(*args, **kwargs)
         except ConfigError as err:
             self._log = None  # one warning per exchange, not one per event
             self._on_warning(err.message)

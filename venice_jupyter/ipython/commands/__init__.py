@@ -12,6 +12,7 @@ from typing import Any
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.ipython.commands import (
+    _cache,
     _conversations,
     _help,
     _models,
@@ -25,6 +26,7 @@ from venice_jupyter.workspace import Workspace
 __all__ = ["COMMANDS", "run_command"]
 
 _MODULES = (
+    _cache,
     _conversations,
     _help,
     _models,

@@ -12,7 +12,7 @@ from venice_jupyter.workspace import SETTING_RULES, Workspace
 
 SETTINGS = ("model", "base_url", "timeout", "history_turns", "history_tokens", "log",
             "updates_per_second", "interpolate", "approve_tools", "max_tool_rounds",
-            "tool_timeout", "tool_result_chars")  # fmt: skip
+            "tool_timeout", "tool_result_chars", "cache", "batch_confirm_usd")  # fmt: skip
 
 
 @command("set", "KEY=VALUE …: a default parameter (temperature=0.7) or setting (timeout=60)")

@@ -11,7 +11,7 @@ Every column is prepared with ``Session.prepare`` before anything is sent (one i
 and nothing goes out), then streamed with ``Session.arun`` into its own ``WidgetSink``, as asyncio
 tasks on the kernel's running loop: the cell returns at once and the Stop button keeps working.
 At most ``concurrency`` streams run at a time, and new ones wait while the rate-limit headers
-say the request budget is spent (``_plan.RateGate``).
+say the request budget is spent (``api.RateGate``).
 
 A conversation is used as context only: every column sees its history, none is recorded into it
 (N alternative answers to one question are not one turn).

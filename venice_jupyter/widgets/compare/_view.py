@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from venice_jupyter.api import RateGate
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
 from venice_jupyter.render import ToolView, stats_parts, summary
 from venice_jupyter.reply import Delta, Reply
@@ -25,7 +26,6 @@ from venice_jupyter.widgets._loop import current_loop, on_loop
 from venice_jupyter.widgets.compare._plan import (
     Column,
     CompareResult,
-    RateGate,
     dataframe,
     rows,
     text_table,
