@@ -373,3 +373,24 @@ def test_messages_say_what_to_do(k: Kernel, server: OfflineServer) -> None:
     assert "## You" in history[-1]["content"]["data"]["text/plain"]
     key = refused(k, "%venice key")  # this kernel client allows no stdin
     assert "VENICE_API_KEY" in key and "Traceback" not in key
+
+
+# -- cells that reuse answers and cells over many rows ----------------------------------------
+
+
+def test_cache_and_batch_from_a_cell(k: Kernel, server: OfflineServer) -> None:
+    cell = "%%venice --cache --no-history --seed 9 --max-completion-tokens 8\nA cached question."
+    first = final(ok(k, cell))
+    before = len(server.requests)
+    again = final(ok(k, cell))
+    assert len(server.requests) == before  # answered from the log
+    assert again["data"]["text/markdown"] == first["data"]["text/markdown"]
+    assert "cached" in again["data"]["text/plain"]
+    ok(k, "topics = ['bread', 'tea', 'the moon']")
+    before = len(server.requests)
+    ex = ok(k, "%%venice --batch topics -o run --max-completion-tokens 6\nTell me about {prompt}.")
+    ok(k, "table = await run")  # a kernel runs the rows as tasks
+    assert len(server.requests) - before == 3
+    sent = sorted(r["messages"][-1]["content"] for r in server.requests[before:])
+    assert sent == sorted(f"Tell me about {t}." for t in ("bread", "tea", "the moon"))
+    assert ex.status == "ok"

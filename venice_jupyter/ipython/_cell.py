@@ -173,7 +173,13 @@ class CellRequest:
     def send(self, prepared: Prepared) -> Reply:
         state = self.state
         state.last_failed = None
-        sink = LoggedSink(self._sink(), state.log(), on_warning=_warn_log, ledger=state.ledger)
+        shown = self._sink()
+        if self.opts.cache or state.settings.cache:
+            # A cached answer is no new exchange: shown and recorded, not logged or spent.
+            cached = state.cache().answer(state.session(), prepared, shown)
+            if cached is not None:
+                return cached
+        sink = LoggedSink(shown, state.log(), on_warning=_warn_log, ledger=state.ledger)
         try:
             return state.session().run(prepared, sink)
         except StreamCancelled as err:
@@ -204,6 +210,28 @@ class CellRequest:
         """Send an already prepared request again, exactly (``%venice retry``)."""
         request = cls(state, shell, CellOptions(params=prepared.params), prepared.user_message)
         return request.send(prepared)
+
+    def run_batch(self) -> Any:
+        """``--batch VAR``: the cell is the template, its {column}s are the rows' (not the
+        notebook's variables), every row goes through ``batch``."""
+        from venice_jupyter.batching import batch
+
+        opts = self.opts
+        assert isinstance(self.cell, str) and opts.batch is not None
+        if opts.batch not in self.shell.user_ns:
+            raise ParameterError(
+                "--batch", opts.batch, "the name of a list, Series or DataFrame",
+                hint="No variable by that name exists in the notebook.",
+            )  # fmt: skip
+        schema = None
+        if opts.json_schema:
+            schema = value_of(opts.json_schema, self.shell.user_ns, "--json-schema",
+                              "a JSON Schema dict or a pydantic model")  # fmt: skip
+        return batch(
+            self.shell.user_ns[opts.batch], template=self.cell.strip(), model=opts.model,
+            system=opts.system, schema=schema, dry_run=opts.dry_run, workspace=self.state,
+            **dict(opts.params.items()),
+        )  # fmt: skip
 
     def parse_json(self, reply: Reply) -> Any:
         return parse_structured(reply.text, self.schema)

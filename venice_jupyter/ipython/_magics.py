@@ -59,6 +59,13 @@ class VeniceMagics(Magics):  # type: ignore[misc]
         if opts.help:
             print(magic_args.help_text(self.venice))
             return None
+        if opts.batch:
+            from venice_jupyter.ipython._cell import CellRequest
+
+            run = CellRequest(self.state, self.shell, opts, cell).run_batch()
+            if opts.out:
+                self.shell.user_ns[opts.out] = run  # type: ignore[union-attr]
+            return run
         if opts.compare and not opts.model:
             opts = replace(opts, model=opts.compare[0])  # check the cell against a compared model
         request = CellRequest(self.state, self.shell, opts, cell)

@@ -74,6 +74,22 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("--format",), {"choices": FORMATS, "help": "markdown (default), text, code or json."}),
     (("--image",), {"action": "append", "metavar": "PATH_OR_VAR", "help": "Attach an image."}),
     (
+        ("--cache",),
+        {
+            "action": "store_true",
+            "help": "Answer from the exchange log if this exact request was answered before "
+            "(no new cost; also `%venice set cache=on`).",
+        },
+    ),
+    (
+        ("--batch",),
+        {
+            "metavar": "VAR",
+            "help": "Send the cell once per row of VAR (a list, Series or DataFrame), the cell "
+            "a template whose {column}s are filled per row; returns the batch run.",
+        },
+    ),
+    (
         ("--approve",),
         {
             "action": "store_true",
@@ -120,6 +136,8 @@ class CellOptions:
     reasoning: str = "show"
     interpolate: bool = True
     approve: bool = False
+    cache: bool = False
+    batch: str | None = None
     max_tool_rounds: int | None = None
     tool_timeout: float | None = None
     # Parameters whose text names a notebook variable (or is JSON), resolved by the cell.
@@ -225,6 +243,8 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         reasoning=ns.reasoning or "show",
         interpolate=not ns.no_interpolate,
         approve=ns.approve,
+        cache=ns.cache,
+        batch=ns.batch,
         max_tool_rounds=ns.max_tool_rounds,
         tool_timeout=ns.tool_timeout,
         by_name=by_name,
