@@ -265,3 +265,29 @@ def test_each_compression_is_stored_decoded(encoding: str, record_dir: Path) -> 
     assert fixture["response"]["decoded"] == encoding
     assert fixture["response"]["body"] == [{"text": plain}]
     assert "content-encoding" not in {k for k, _ in fixture["response"]["headers"]}
+
+
+def test_recordings_pass_the_replay_tests_as_they_are(
+    server: OfflineServer, record_dir: Path
+) -> None:
+    """A recording dropped into tests/fixtures/ (no "expect" yet) is a working fixture."""
+    from tests.test_replay import (
+        test_fixture_is_well_formed_and_says_where_it_came_from,
+        test_replay_through_the_client,
+        test_replay_through_the_sinks,
+    )
+
+    server.inject(Fault("inband_error", after_tokens=2))
+    with pytest.raises(VeniceError):
+        stream_sync(server)
+    stream_sync(server, max_completion_tokens=20, logprobs=True, top_logprobs=2)
+    with VeniceClient(TEST_KEY, server.base_url, retry=NO_RETRY) as client:
+        client.catalog()
+    files = sorted(record_dir.glob("*.json"))
+    assert len(files) == 5
+    for path in files:
+        test_fixture_is_well_formed_and_says_where_it_came_from(path)
+        for driver in ("sync", "async"):
+            test_replay_through_the_client(path, driver)
+            if "chat-completions" in path.name:
+                test_replay_through_the_sinks(path, driver)
