@@ -154,8 +154,8 @@ def test_fixture_is_well_formed_and_says_where_it_came_from(path: Path) -> None:
     for piece in response["body"]:
         assert len(piece) == 1 and ("text" in piece or "base64" in piece), piece
     body = request_body(fixture)
-    if is_chat(fixture) and body is not None:
-        validate_request(body)  # what the fixture says was sent is a request Venice accepts
+    if is_chat(fixture) and body is not None and response["status"] < 400:
+        validate_request(body)  # a request Venice took fits its own spec (a 400 may not)
 
 
 @pytest.mark.parametrize("driver", ["sync", "async"])
