@@ -7,7 +7,7 @@
     │   └── CapabilityError        the model lacks what the request needs
     ├── APIError                   the server answered with an error (status, code, body)
     │   ├── BadRequestError        400 / 413 / 415 / 422
-    │   ├── AuthenticationError    401
+    │   ├── AuthenticationError    401, or 402 "Authentication required" (no key sent)
     │   ├── PaymentRequiredError   402: balance or spend limit
     │   ├── PermissionDeniedError  403
     │   ├── NotFoundError          404: unknown model or character
