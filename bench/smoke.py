@@ -124,6 +124,12 @@ def kernel_check_load_ext_timing_and_importtime() -> None:
     assert not any(m.startswith("IPython") for m in modules)
 
 
+def check_tool_round_and_turn_are_measured() -> None:
+    from bench import bench_tools
+
+    assert all(t > 0 for t in bench_tools.measure_round(5))
+
+
 def main(argv: list[str]) -> int:
     prefix = "kernel_check_" if "--kernel" in argv else "check_"
     checks: list[tuple[str, Callable[[], None]]] = [

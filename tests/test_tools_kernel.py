@@ -178,3 +178,39 @@ def test_an_interrupt_during_a_call_leaves_the_conversation_unchanged(
     assert ex.status == "error" and "Interrupted" in ex.error["evalue"]  # type: ignore[index]
     assert k.value(f"len({HOME}.conversations.get())") == before
     assert k.execute("%%venice --max-completion-tokens 5\nStill there?").status == "ok"
+
+
+def test_the_panel_runs_tools_and_asks_with_buttons(k: Kernel, server: OfflineServer) -> None:
+    setup = k.execute(
+        "import asyncio, venice_jupyter\n"
+        "p = venice_jupyter.panel(tools=[get_weather], approve=True)\n"
+        "p.controls.controls['max_completion_tokens'].value = 20\n"
+        "asked = asyncio.Event()\n"
+        "p.approval.observe(lambda c: c['new'] and asked.set(), 'children')\n"
+        "t = p.ask('Weather in Oslo?')"
+    )
+    assert setup.status == "ok", setup.error
+    assert k.execute("await asyncio.wait_for(asked.wait(), 30)").status == "ok"
+    buttons = k.value("[b.description for b in p.approval.children[0].children[1].children]")
+    assert buttons == ["Run", "Skip", "Always for this function"]
+    run = k.value("p.approval.children[0].children[1].children[0].model_id")
+    click = {"comm_id": run, "data": {"method": "custom", "content": {"event": "click"}}}
+    k.client.shell_channel.send(k.client.session.msg("comm_msg", click))
+    ex = k.execute("r = await p.wait()\nprint(r.text[:60])")
+    assert ex.status == "ok", ex.error
+    assert "Sunny and 24 C in Oslo" in ex.stdout
+    assert server.requests[-1]["messages"][-1]["content"] == "Sunny and 24 C in Oslo"
+    assert "venice-tool-ran" in k.value("p.output.value")
+    assert k.value("len(p.approval.children)") == 0  # the question is gone
+
+
+def test_compare_columns_run_the_tools(k: Kernel, server: OfflineServer) -> None:
+    ex = k.execute(
+        "import venice_jupyter\n"
+        "v = venice_jupyter.compare('Weather in Oslo?', ['venice-offline', "
+        "'venice-offline-legacy'], tools=[get_weather], params={'max_completion_tokens': 40})\n"
+        "results = await v.wait()\n"
+        "print([('Sunny' in r.text) for r in results])"
+    )
+    assert ex.status == "ok", ex.error
+    assert ex.stdout.split() == ["[True,", "True]"]

@@ -240,7 +240,7 @@ class ChoiceRun:
         for name, result in results:
             shown = " ".join(result.split())
             shown = shown if len(shown) <= _REPORTED_CHARS else shown[:_REPORTED_CHARS] + "…"
-            parts.append(f"{name} returned: {shown}")
+            parts.append(f"{name} returned: {shown.rstrip('.')}")
         for piece in tokenize("; ".join(parts) + ".\n\n"):
             if self.budget.exhausted:
                 return
