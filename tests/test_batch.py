@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 
 from tests.leakscan import TEST_KEY
 from tests.test_images import JPEG, PNG
-from venice_jupyter.api import FailureBudget, ModelCatalog, RetryPolicy
+from venice_jupyter.api import FailureBudget, ModelCatalog
 from venice_jupyter.batching import BatchRun, DryRun, abatch, batch
 from venice_jupyter.batching._entry import _BUDGETS
 from venice_jupyter.batching._inputs import rows_from
@@ -37,14 +36,6 @@ pd = pytest.importorskip("pandas")  # in the test extra; the no-pandas path is s
 
 SAME = ["prompt", "answer", "status", "finish_reason", "prompt_tokens", "completion_tokens",
         "cost_usd", "error"]  # fmt: skip
-
-
-@pytest.fixture
-def home(server: OfflineServer, tmp_path: Path) -> Iterator[Workspace]:
-    settings = VeniceSettings(base_url=server.base_url, log_path=str(tmp_path / "log.sqlite3"))
-    workspace = Workspace(settings, retry=RetryPolicy(base_delay=0.01, max_delay=0.05))
-    yield workspace
-    workspace.close()
 
 
 def prompts(n: int, word: str = "bread") -> list[str]:

@@ -8,8 +8,6 @@ import dataclasses
 import enum
 import json
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Literal, Optional, TypedDict
 
 import pytest
@@ -273,16 +271,6 @@ def test_results_are_encoded_and_cut_with_a_marker() -> None:
 
 
 # -- the loop over loopback HTTP -------------------------------------------------------------
-
-
-@pytest.fixture
-def home(server: OfflineServer, tmp_path: Path) -> Iterator[workspace.Workspace]:
-    settings = workspace.VeniceSettings()
-    settings.base_url = server.base_url
-    settings.log_path = str(tmp_path / "log.sqlite3")
-    ws = workspace.Workspace(settings)
-    yield ws
-    ws.close()
 
 
 def get_weather(city: str) -> str:
