@@ -1,0 +1,93 @@
+"""How much of the model's context window a request takes, and what history it leaves out.
+
+``Session.prepare`` sends a conversation's history newest-first into a budget: ``history_tokens``
+when set, else the model's ``availableContextTokens`` less room for the answer (a quarter of the
+context, at most 32k tokens), and at most ``history_turns`` turns. Token counts here are
+estimates (about 4 characters a token, ~1k an image); the reply's ``usage.prompt_tokens`` is
+the real count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from venice_jupyter.conversation import Conversation, Window
+
+__all__ = ["ContextUse", "answer_room", "gauge", "history_window"]
+
+
+def answer_room(context: int) -> int:
+    """Tokens left for the answer when the history fills the window."""
+    return min(32_768, context // 4)
+
+
+def history_window(
+    conversation: Conversation,
+    limit: int | None,
+    *,
+    max_turns: int = 0,
+    max_tokens: int = 0,
+    before_cell: str | None = None,
+) -> Window:
+    """The history a request sends: ``max_tokens`` (``history_tokens``) when set, else the
+    context ``limit`` less the room left for the answer."""
+    if not max_tokens and limit:
+        max_tokens = limit - answer_room(limit)
+    return conversation.window(max_turns=max_turns, max_tokens=max_tokens, before_cell=before_cell)
+
+
+def gauge(used: float, total: float, width: int = 10) -> str:
+    """``▮▮▮▯▯▯▯▯▯▯``: ``used`` of ``total``, clamped."""
+    share = 0.0 if total <= 0 else max(0.0, min(1.0, used / total))
+    full = round(share * width)
+    return "▮" * full + "▯" * (width - full)
+
+
+def _k(n: int) -> str:
+    return f"{n:,}"
+
+
+@dataclass(frozen=True)
+class ContextUse:
+    """One request against its model's context window."""
+
+    model: str
+    conversation: str | None
+    limit: int | None  # availableContextTokens; None when the server does not say
+    prompt_tokens: int  # ≈ everything sent: system, history, the new message
+    window: Window | None = None  # the history's window (None: no conversation)
+
+    @property
+    def share(self) -> float | None:
+        return self.prompt_tokens / self.limit if self.limit else None
+
+    def meter(self) -> str:
+        """``context ▮▯▯▯▯▯▯▯▯▯ ≈1,234 of 32,768 tokens (4%) on venice-offline``."""
+        if not self.limit:
+            return f"context ≈{_k(self.prompt_tokens)} tokens (the model's window is not known)"
+        pct = 100 * self.prompt_tokens / self.limit
+        return (
+            f"context {gauge(self.prompt_tokens, self.limit)} ≈{_k(self.prompt_tokens)} of "
+            f"{_k(self.limit)} tokens ({pct:.0f}%) on {self.model}"
+        )
+
+    def note(self) -> str | None:
+        """What the history leaves out, said before sending; None when all of it goes."""
+        w = self.window
+        if w is None or not w.dropped_turns:
+            return None
+        turns = "turn" if w.dropped_turns == 1 else "turns"
+        name = f" of '{self.conversation}'" if self.conversation else ""
+        why = []
+        if w.by_turns:
+            why.append(
+                f"history_turns keeps the newest {w.sent_turns + w.dropped_turns - w.by_turns}"
+            )
+        if w.dropped_turns > w.by_turns:
+            whose = f"{self.model}'s {_k(self.limit)}-token context" if self.limit else "the budget"
+            why.append(f"the history budget is ≈{_k(w.budget)} tokens ({whose})")
+        return (
+            f"History trimmed: the {w.dropped_turns} oldest {turns}{name} (≈{_k(w.dropped_tokens)} "
+            f"tokens) are not sent; {w.sent_turns} newer sent. Why: {'; '.join(why)}. They stay "
+            "in the conversation (`%venice history`)."
+        )
