@@ -211,7 +211,8 @@ class Session:
                 info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
             )
         history: list[dict[str, Any]] = []
-        system = system if system is not None else (conversation.system if conversation else None)
+        if system is None and conversation is not None:  # not `if conversation`: empty is falsy
+            system = conversation.system
         if system:
             history.append(messages.system(system))
         window: Window | None = None

@@ -318,14 +318,17 @@ class Completion:
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {
-                "cached_tokens": self.cache_read,
-                "cache_creation_input_tokens": self.cache_write,
-            },
+            "prompt_tokens_details": self._prompt_details(),
             "completion_tokens_details": {
                 "reasoning_tokens": sum(c.budget.reasoning for c in self.choices)
             },
         }
+
+    def _prompt_details(self) -> dict[str, int]:
+        details = {"cached_tokens": self.cache_read}
+        if self.plan.model.cache_write_usd is not None:  # a provider that bills cache writes
+            details["cache_creation_input_tokens"] = self.cache_write
+        return details
 
     def cost(self) -> dict[str, float]:
         usage = self.usage()
