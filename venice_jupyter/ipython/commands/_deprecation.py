@@ -13,21 +13,20 @@ USAGE = "make the replacement Venice names for a deprecated model the default mo
 
 def _pick(state: Workspace) -> tuple[str, str, str | None]:
     """(deprecated model, replacement, removal date): the default model's, when /models says it
-    is deprecated, else that of the last answer whose model was deprecated."""
+    is deprecated, else the last answer's, when its model was (a cell's ``-m``)."""
     wanted = state.settings.model or "default"
     catalog = state.session().catalog()
     if catalog is not None and wanted in catalog:
         info = catalog.resolve(wanted)
         if info.deprecation is not None and info.replacement:
             return info.id, info.replacement, info.removal_date
-    for entry in reversed(list(state.ledger)):
-        d = entry.deprecation
-        if d is not None and d.replacement:
-            return d.model, d.replacement, d.date
+    last = next(reversed(list(state.ledger)), None)
+    d = last.deprecation if last is not None else None
+    if d is not None and d.replacement:
+        return d.model, d.replacement, d.date
     raise ParameterError(
         "%venice use-replacement", wanted, "a deprecated model that names its replacement",
-        hint=f"{wanted} is not deprecated and no answer in this kernel came from a deprecated "
-        "model with a replacement. `%venice models` shows which models are deprecated.",
+        hint=f"{wanted} is not deprecated, nor was the model of the last answer. `%venice models` shows which models are deprecated.",
     )  # fmt: skip
 
 
