@@ -22,11 +22,11 @@ from venice_jupyter.api import (
     estimate_cost,
 )
 from venice_jupyter.api._headers import meta_from_headers
-from venice_jupyter.context import ContextUse, gauge
+from venice_jupyter.context import ContextUse
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.offline import OfflineServer
-from venice_jupyter.render import deprecation_banner, footer_text
-from venice_jupyter.reply import Choice, Deprecation, Reply, ResponseMeta, Usage
+from venice_jupyter.render import account_text, deprecation_banner, footer_text, gauge
+from venice_jupyter.reply import Choice, Cost, Deprecation, Reply, ResponseMeta, Usage
 from venice_jupyter.request import (
     ChatParams,
     build_body,
@@ -345,3 +345,44 @@ def test_prepare_reports_the_history_it_leaves_out(server: OfflineServer) -> Non
 def test_gauge() -> None:
     assert gauge(0, 10) == "▯" * 10 and gauge(10, 10) == "▮" * 10
     assert gauge(3, 10) == "▮▮▮▯▯▯▯▯▯▯" and gauge(50, 10) == "▮" * 10 and gauge(1, 0) == "▯" * 10
+
+
+def test_account_text_shows_the_balance_before_and_after_and_the_gauges() -> None:
+    meta = ResponseMeta(
+        balance_usd=5.0,
+        ratelimit_limit_requests=1000,
+        ratelimit_remaining_requests=250,
+        ratelimit_limit_tokens=100,
+        ratelimit_remaining_tokens=100,
+    )
+    reply = Reply(meta=meta, cost=Cost(usd=0.25))
+    assert account_text(reply) == (
+        "balance $5.0000 → $4.7500 · requests ▮▮▯▯▯▯▯▯▯▯ 250/1,000 left · "
+        "tokens ▮▮▮▮▮▮▮▮▮▮ 100/100 left"
+    )
+    assert account_text(Reply()) == ""  # a server that sends no such headers: nothing
+
+
+def test_the_panel_shows_the_balance_and_rate_headroom(server: OfflineServer) -> None:
+    import asyncio
+
+    from venice_jupyter.widgets.panel import panel as open_panel
+    from venice_jupyter.workspace import VeniceSettings, Workspace
+
+    settings = VeniceSettings()
+    settings.base_url, settings.log = server.base_url, False
+    state = Workspace(settings)
+    panel = open_panel(workspace=state, updates_per_second=100)
+    panel.controls.controls["max_completion_tokens"].value = 8
+
+    async def go() -> Any:
+        panel.ask("Tell me about bread")
+        return await panel.wait()
+
+    try:
+        reply = asyncio.run(go())
+        assert reply is not None and reply.meta.balance_usd is not None
+        assert "balance $" in panel.stats.value and "requests ▮" in panel.stats.value
+        assert account_text(reply) in panel.stats.value
+    finally:
+        state.close()

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from venice_jupyter.conversation import Conversation, Window
+from venice_jupyter.render import gauge
 
-__all__ = ["ContextUse", "answer_room", "gauge", "history_window"]
+__all__ = ["ContextUse", "answer_room", "history_window"]
 
 
 def answer_room(context: int) -> int:
@@ -34,13 +35,6 @@ def history_window(
     if not max_tokens and limit:
         max_tokens = limit - answer_room(limit)
     return conversation.window(max_turns=max_turns, max_tokens=max_tokens, before_cell=before_cell)
-
-
-def gauge(used: float, total: float, width: int = 10) -> str:
-    """``▮▮▮▯▯▯▯▯▯▯``: ``used`` of ``total``, clamped."""
-    share = 0.0 if total <= 0 else max(0.0, min(1.0, used / total))
-    full = round(share * width)
-    return "▮" * full + "▯" * (width - full)
 
 
 def _k(n: int) -> str:

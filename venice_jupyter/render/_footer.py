@@ -16,11 +16,13 @@ __all__ = [
     "LOW_BALANCE_USD",
     "LOW_HEADROOM",
     "REPLACE_COMMAND",
+    "account_text",
     "citations_html",
     "deprecation_banner",
     "footer_html",
     "footer_text",
     "format_cost",
+    "gauge",
     "stats_parts",
     "stats_text",
     "summary",
@@ -97,6 +99,28 @@ def stats_parts(s: Mapping[str, Any]) -> list[str]:
             word = "saved" if saved > 0 else "cost"
             parts.append(f"cache {word} {format_cost(abs(saved))}")
     return parts
+
+
+def gauge(used: float, total: float, width: int = 10) -> str:
+    """``▮▮▮▯▯▯▯▯▯▯``: ``used`` of ``total``, clamped."""
+    share = 0.0 if total <= 0 else max(0.0, min(1.0, used / total))
+    full = round(share * width)
+    return "▮" * full + "▯" * (width - full)
+
+
+def account_text(reply: Reply) -> str:
+    """What Venice's headers say about the account after this reply: the balance before and
+    after it (``x-venice-balance-usd`` is the balance before the request; after is that less
+    the reply's cost) and the rate-limit headroom as gauges; empty when nothing was sent."""
+    meta = reply.meta
+    parts = []
+    if meta.balance_usd is not None and not reply.cached:
+        spent = reply.cost.usd if reply.cost else 0.0
+        after = max(0.0, meta.balance_usd - spent)
+        parts.append(f"balance {format_cost(meta.balance_usd)} → {format_cost(after)}")
+    for kind, (left, limit) in meta.headroom().items():
+        parts.append(f"{kind} {gauge(left, limit)} {left:,}/{limit:,} left")
+    return " · ".join(parts)
 
 
 def stats_text(reply: Reply) -> str:

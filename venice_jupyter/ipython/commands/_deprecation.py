@@ -26,7 +26,8 @@ def _pick(state: Workspace) -> tuple[str, str, str | None]:
         return d.model, d.replacement, d.date
     raise ParameterError(
         "%venice use-replacement", wanted, "a deprecated model that names its replacement",
-        hint=f"{wanted} is not deprecated, nor was the model of the last answer. `%venice models` shows which models are deprecated.",
+        hint=f"{wanted} is not deprecated, nor was the model of the last answer. "
+        "`%venice models` shows which models are deprecated.",
     )  # fmt: skip
 
 

@@ -6,9 +6,8 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from venice_jupyter.context import gauge
 from venice_jupyter.ipython.commands._registry import command, show_table
-from venice_jupyter.render import format_cost
+from venice_jupyter.render import format_cost, gauge
 from venice_jupyter.workspace import Workspace
 
 

@@ -26,7 +26,7 @@ import ipywidgets as w
 from venice_jupyter import workspace as ws
 from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
-from venice_jupyter.render import error_html, stats_text, status_html
+from venice_jupyter.render import account_text, error_html, stats_text, status_html
 from venice_jupyter.reply import Reply
 from venice_jupyter.request import ChatParams, escape_placeholders, to_magic_line
 from venice_jupyter.session import CAPABILITIES, Prepared
@@ -330,7 +330,8 @@ class Panel(w.VBox):  # type: ignore[misc]
         else:
             self._say("")
         if self.last_reply is not None:
-            self.stats.value = status_html(stats_text(self.last_reply))
+            account = account_text(self.last_reply)  # balance and rate-limit headroom
+            self.stats.value = status_html(stats_text(self.last_reply)) + status_html(account)
         self.picker.refresh()
 
     def stop(self) -> bool:
