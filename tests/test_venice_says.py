@@ -386,3 +386,17 @@ def test_the_panel_shows_the_balance_and_rate_headroom(server: OfflineServer) ->
         assert account_text(reply) in panel.stats.value
     finally:
         state.close()
+
+
+def test_the_footer_warns_when_a_limit_or_the_balance_runs_low() -> None:
+    meta = ResponseMeta(
+        balance_usd=0.5, ratelimit_limit_requests=100, ratelimit_remaining_requests=9
+    )
+    text = footer_text(Reply(meta=meta))
+    assert "Low balance: $0.50 left" in text
+    assert "Rate limit nearly reached: 9 of 100 requests left this window" in text
+    plenty = ResponseMeta(
+        balance_usd=50, ratelimit_limit_requests=100, ratelimit_remaining_requests=10
+    )
+    assert "Rate limit" not in footer_text(Reply(meta=plenty))
+    assert "balance" not in footer_text(Reply(meta=plenty)).lower()

@@ -182,3 +182,19 @@ def test_the_context_note_says_what_history_is_left_out(
         assert "History trimmed" in table
     finally:
         ok(k, "%venice set history_tokens=0")
+
+
+def test_cache_options_as_the_readme_writes_them(k: Kernel, own_server: OfflineServer) -> None:
+    ok(k, "%%venice -c opts --prompt-cache-retention 24h --max-completion-tokens 8\nHi.")
+    assert own_server.requests[-1]["prompt_cache_retention"] == "24h"
+    ok(k, "%venice set prompt_cache_retention=24h")
+    try:
+        ok(k, "%%venice -c opts --prompt-cache-key KEY --max-completion-tokens 8\nHi.")
+        body = own_server.requests[-1]
+        assert body["prompt_cache_key"] == "KEY" and body["prompt_cache_retention"] == "24h"
+    finally:
+        ok(k, "%venice unset prompt_cache_retention")
+    dry = ok(k, "%%venice -c opts --dry-run\nAnything?")
+    shown = dry.of_type("display_data")[-1]["content"]["data"]["text/plain"]
+    assert re.search(r"context [▮▯]{10} ≈[\d,]+ of 32,768 tokens \(\d+%\) on venice-offline", shown)
+    assert '"prompt_cache_key": "vj-' in shown

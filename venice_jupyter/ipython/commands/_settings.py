@@ -69,7 +69,11 @@ def _model_row(state: Workspace) -> str:
     return f"{wanted} → {resolved}" if resolved and resolved != wanted else wanted
 
 
-@command("show", "the current backend, model, parameters and settings")
+@command(
+    "show",
+    "the current backend, model, parameters and settings; the conversation's context window "
+    "and what history the next request leaves out",
+)
 def _show(state: Workspace, shell: Any, args: list[str]) -> None:
     rows = [{"name": "backend", "value": state.backend}]
     for key in SETTINGS:

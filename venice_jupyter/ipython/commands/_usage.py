@@ -11,7 +11,11 @@ from venice_jupyter.render import format_cost, gauge
 from venice_jupyter.workspace import Workspace
 
 
-@command("usage", "tokens and cost spent in this kernel, per conversation: every exchange counts")
+@command(
+    "usage",
+    "tokens, cost and what prompt caching saved in this kernel, per conversation (every "
+    "exchange counts); Venice's balance before → after and the rate-limit headroom",
+)
 def _usage(state: Workspace, shell: Any, args: list[str]) -> None:
     # The ledger, not the conversations: retries, undos, --no-history cells and failed calls
     # were spent too, and an imported conversation was paid for elsewhere.
