@@ -400,3 +400,33 @@ def test_the_footer_warns_when_a_limit_or_the_balance_runs_low() -> None:
     )
     assert "Rate limit" not in footer_text(Reply(meta=plenty))
     assert "balance" not in footer_text(Reply(meta=plenty)).lower()
+
+
+def test_the_panel_says_what_history_it_leaves_out(server: OfflineServer) -> None:
+    import asyncio
+
+    from venice_jupyter.widgets.panel import panel as open_panel
+    from venice_jupyter.workspace import VeniceSettings, Workspace
+
+    settings = VeniceSettings()
+    settings.base_url, settings.log, settings.history_turns = server.base_url, False, 1
+    state = Workspace(settings)
+    panel = open_panel(workspace=state, updates_per_second=100)
+    panel.controls.controls["max_completion_tokens"].value = 8
+
+    async def go(prompt: str) -> Any:
+        panel.ask(prompt)
+        return await panel.wait()
+
+    try:
+        asyncio.run(go("Tell me about bread"))
+        assert "History trimmed" not in panel.status.value
+        asyncio.run(go("And about rye?"))
+        assert "History trimmed" not in panel.status.value  # one turn, one kept
+        asyncio.run(go("And spelt?"))
+        assert "History trimmed: the oldest turn of &#x27;default&#x27; (≈" in panel.status.value
+        assert "history_turns keeps the newest 1" in panel.status.value
+        sent = server.requests[-1]["messages"]
+        assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    finally:
+        state.close()

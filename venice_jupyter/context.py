@@ -50,6 +50,7 @@ class ContextUse:
     limit: int | None  # availableContextTokens; None when the server does not say
     prompt_tokens: int  # ≈ everything sent: system, history, the new message
     window: Window | None = None  # the history's window (None: no conversation)
+    budget_set: bool = False  # the history budget is the history_tokens setting, not the model's
 
     @property
     def share(self) -> float | None:
@@ -70,7 +71,8 @@ class ContextUse:
         w = self.window
         if w is None or not w.dropped_turns:
             return None
-        turns = "turn" if w.dropped_turns == 1 else "turns"
+        one = w.dropped_turns == 1
+        lead = "the oldest turn" if one else f"the {w.dropped_turns} oldest turns"
         name = f" of '{self.conversation}'" if self.conversation else ""
         why = []
         if w.by_turns:
@@ -78,10 +80,14 @@ class ContextUse:
                 f"history_turns keeps the newest {w.sent_turns + w.dropped_turns - w.by_turns}"
             )
         if w.dropped_turns > w.by_turns:
-            whose = f"{self.model}'s {_k(self.limit)}-token context" if self.limit else "the budget"
+            if self.budget_set or not self.limit:
+                whose = "history_tokens"
+            else:
+                room = _k(answer_room(self.limit))
+                whose = f"{self.model}'s {_k(self.limit)}-token context, less {room} for the answer"
             why.append(f"the history budget is ≈{_k(w.budget)} tokens ({whose})")
         return (
-            f"History trimmed: the {w.dropped_turns} oldest {turns}{name} (≈{_k(w.dropped_tokens)} "
-            f"tokens) are not sent; {w.sent_turns} newer sent. Why: {'; '.join(why)}. They stay "
-            "in the conversation (`%venice history`)."
+            f"History trimmed: {lead}{name} (≈{_k(w.dropped_tokens)} tokens) "
+            f"{'is' if one else 'are'} not sent; {w.sent_turns} newer sent. Why: {'; '.join(why)}. "
+            f"{'It stays' if one else 'They stay'} in the conversation (`%venice history`)."
         )

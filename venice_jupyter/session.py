@@ -234,6 +234,7 @@ class Session:
             limit=info.context_length if info is not None else None,
             prompt_tokens=sum(estimate_tokens(m) for m in sent),
             window=window,
+            budget_set=bool(max_tokens),
         )
         if self.prompt_cache and info is not None and info.explicit_cache:
             sent = mark_cache_breakpoints(sent)  # copies: the conversation keeps plain messages

@@ -113,6 +113,7 @@ def _context_rows(state: Workspace) -> list[dict[str, str]]:
         limit=limit,
         prompt_tokens=sum(estimate_tokens(m) for m in [*sent, *window.messages]),
         window=window,
+        budget_set=bool(state.settings.history_tokens),
     )
     rows = [{"name": "context", "value": use.meter()}]
     note = use.note()
