@@ -4,8 +4,10 @@ the context-window note and meter. Every option is typed as the README documents
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,6 +73,7 @@ def test_a_repeated_prefix_shows_cached_tokens_in_the_footer(
     assert "cache saved $" in footer(second)
     meta = final(second)["metadata"]["venice"]
     assert meta["cached_tokens"] == int(cached.group(1)) and meta["cache_saved_usd"] > 0
+    assert meta["balance_usd"] <= 5.0 and meta["ratelimit"]["requests"][1] == 1000
     keys = {b["prompt_cache_key"] for b in own_server.requests[-2:]}
     assert len(keys) == 1 and keys.pop().startswith("vj-")  # one stable key per conversation
     # the setting turns it off
@@ -127,6 +130,8 @@ def test_a_deprecated_model_shows_a_banner_and_one_command_switches(
         "instead (`%venice use-replacement` switches to it)."
     ) in text
     assert "venice-warning" in final(ex)["data"]["text/html"]
+    recorded = final(ex)["metadata"]["venice"]["deprecation"]
+    assert recorded["replacement"] == "venice-offline" and recorded["date"].startswith("2027-01-31")
     switched = ok(k, "%venice use-replacement")
     assert "Using venice-offline instead of venice-offline-legacy" in switched.stdout
     assert "removed on 2027-01-31" in switched.stdout
@@ -142,15 +147,19 @@ def test_a_deprecated_model_shows_a_banner_and_one_command_switches(
 
 
 def test_the_answering_model_is_recorded_not_the_alias(
-    k: Kernel, own_server: OfflineServer
+    k: Kernel, own_server: OfflineServer, tmp_path: Path
 ) -> None:
-    ex = ok(k, "%%venice -m gpt-4o --no-history --max-completion-tokens 8\nHello.")
+    ex = ok(k, "%%venice -m gpt-4o -c aliased --max-completion-tokens 8\nHello.")
     assert own_server.requests[-1]["model"] == "gpt-4o"
     assert "— venice-offline · " in footer(ex)
     assert final(ex)["metadata"]["venice"]["model"] == "venice-offline"
     log = ok(k, "%venice log Hello")
     rows = next(m for m in log.of_type("display_data"))["content"]["data"]["text/plain"]
     assert "gpt-4o" not in rows and "venice-offline" in rows
+    path = tmp_path / "aliased.json"
+    ok(k, f"%venice export {path} aliased")
+    exported = json.loads(path.read_text())
+    assert [t["model"] for t in exported["turns"]] == ["venice-offline"]
 
 
 def test_the_context_note_says_what_history_is_left_out(

@@ -6,6 +6,7 @@ Everything here comes from the server, so every value is escaped and links are h
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from html import escape
 from typing import Any
 
@@ -59,8 +60,10 @@ def summary(reply: Reply) -> dict[str, Any]:
         "attempts": reply.timings.attempts,
         "cached": reply.cached,
         "cache_saved_usd": reply.cache_savings_usd,
-        "balance_usd": reply.meta.balance_usd,
+        "balance_usd": reply.meta.balance_usd,  # before this request (Venice's header)
         "balance_diem": reply.meta.balance_diem,
+        "ratelimit": {k: list(v) for k, v in reply.meta.headroom().items()} or None,
+        "deprecation": asdict(reply.deprecation) if reply.deprecation else None,
     }
     return out
 
