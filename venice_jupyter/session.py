@@ -27,9 +27,12 @@ from venice_jupyter.api import (
     ModelInfo,
     RetryPolicy,
     VeniceClient,
+    cache_savings,
+    deprecation_of,
     estimate_cost,
 )
-from venice_jupyter.conversation import Conversation
+from venice_jupyter.context import ContextUse, history_window
+from venice_jupyter.conversation import Conversation, Window, estimate_tokens
 from venice_jupyter.errors import NotFoundError, ParameterError, StreamCancelled, VeniceError
 from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
@@ -38,6 +41,8 @@ from venice_jupyter.request import (
     ChatParams,
     build_body,
     check_request,
+    conversation_cache_key,
+    mark_cache_breakpoints,
     messages,
     parse_model,
 )
@@ -63,6 +68,7 @@ class Prepared:
     toolbox: Toolbox | None = None  # the functions its tools run
     tool_policy: ToolPolicy = field(default_factory=ToolPolicy)
     approver: Approver | None = None  # asked before each call when tool_policy.approve
+    context: ContextUse | None = None  # the context window: how full, what history is left out
 
 
 class Sink(Protocol):
@@ -93,6 +99,7 @@ class Session:
         *,
         model: str = "default",
         params: ChatParams | None = None,
+        prompt_cache: bool = True,
     ) -> None:
         self.client = client or VeniceClient()
         self._aclient = aclient
@@ -100,6 +107,8 @@ class Session:
         self._closing: asyncio.Task[None] | None = None
         self.model = model
         self.params = params or ChatParams()
+        # A conversation's stable prompt_cache_key and cache_control marks (request/_caching).
+        self.prompt_cache = prompt_cache
 
     @property
     def aclient(self) -> AsyncVeniceClient:
@@ -202,19 +211,34 @@ class Session:
                 info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
             )
         history: list[dict[str, Any]] = []
-        system = system if system is not None else (conversation.system if conversation else None)
+        if system is None and conversation is not None:  # not `if conversation`: empty is falsy
+            system = conversation.system
         if system:
             history.append(messages.system(system))
+        window: Window | None = None
         if conversation is not None:
-            if not max_tokens and info is not None and info.context_length:
-                # Leave room for the answer: a quarter of the context, at most 32k tokens.
-                max_tokens = info.context_length - min(32_768, info.context_length // 4)
-            history.extend(
-                conversation.messages(
-                    max_turns=max_turns, max_tokens=max_tokens, before_cell=cell_id
-                )
+            window = history_window(
+                conversation,
+                info.context_length if info is not None else None,
+                max_turns=max_turns,
+                max_tokens=max_tokens,
+                before_cell=cell_id,
             )
-        body = build_body(model, [*history, user], merged, stream=True)
+            history.extend(window.messages)
+            if self.prompt_cache and "prompt_cache_key" not in merged:
+                merged = merged.set(prompt_cache_key=conversation_cache_key(conversation.name))
+        sent = [*history, user]
+        context = ContextUse(
+            model=info.id if info is not None else model,
+            conversation=conversation.name if conversation is not None else None,
+            limit=info.context_length if info is not None else None,
+            prompt_tokens=sum(estimate_tokens(m) for m in sent),
+            window=window,
+            budget_set=bool(max_tokens),
+        )
+        if self.prompt_cache and info is not None and info.explicit_cache:
+            sent = mark_cache_breakpoints(sent)  # copies: the conversation keeps plain messages
+        body = build_body(model, sent, merged, stream=True)
         policy = tool_policy or ToolPolicy()
         if policy.approve and approver is None and toolbox is not None and toolbox.runnable:
             raise ParameterError(
@@ -222,7 +246,8 @@ class Session:
                 "ask with buttons, a terminal with input())."
             )  # fmt: skip
         return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id,
-                        toolbox=toolbox, tool_policy=policy, approver=approver)  # fmt: skip
+                        toolbox=toolbox, tool_policy=policy, approver=approver,
+                        context=context)  # fmt: skip
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:
@@ -302,13 +327,17 @@ class Session:
 
     def _finish(self, prepared: Prepared, rounds: Rounds, sink: Sink) -> Reply:
         reply = rounds.combined()
-        if reply.cost is None and reply.usage is not None and prepared.model_info is not None:
-            reply.cost = estimate_cost(reply.usage, prepared.model_info)
+        info = prepared.model_info
+        if info is not None and reply.usage is not None:
+            if reply.cost is None:
+                reply.cost = estimate_cost(reply.usage, info)
+            reply.cache_savings_usd = cache_savings(reply.usage, info)
+        reply.deprecation = reply.deprecation or deprecation_of(reply, info)
         if prepared.conversation is not None:
             prepared.conversation.record(
                 prepared.user_message,
                 reply,
-                model=reply.meta.model_id or reply.model or prepared.model,
+                model=reply.answered_by or prepared.model,
                 params=dict(prepared.params.items()),
                 cell_id=prepared.cell_id,
                 prepared=prepared,

@@ -101,6 +101,11 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     cache = Switch(False, help="Answer a repeated cell from the exchange log (no new cost).").tag(
         config=True
     )
+    prompt_cache = Switch(
+        True,
+        help="Send each named conversation's stable prompt_cache_key, and cache_control marks "
+        "where the model caches only what is marked.",
+    ).tag(config=True)
     batch_confirm_usd = Float(
         1.0, help="A batch estimated above this many USD asks before it sends anything."
     ).tag(config=True)
@@ -202,6 +207,7 @@ class Workspace:
                 client,
                 model=self.settings.model or "default",
                 params=ChatParams.from_mapping(self.params),
+                prompt_cache=self.settings.prompt_cache,
             )
         return self._session
 

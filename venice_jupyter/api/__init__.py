@@ -18,11 +18,13 @@ from venice_jupyter.api._catalog import (
     ModelInfo,
     Pricing,
     Rate,
+    cache_savings,
     estimate_cost,
     format_price,
     summary_row,
 )
 from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret, Timeouts, secret
+from venice_jupyter.api._deprecation import deprecation_of
 from venice_jupyter.api._rate import FailureBudget, RateGate
 from venice_jupyter.api._retry import RETRY_STATUSES, RetryPolicy
 from venice_jupyter.api._sync import ChatStream, VeniceClient
@@ -47,6 +49,8 @@ __all__ = [
     "Secret",
     "Timeouts",
     "VeniceClient",
+    "cache_savings",
+    "deprecation_of",
     "estimate_cost",
     "format_price",
     "secret",

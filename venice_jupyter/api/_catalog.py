@@ -27,6 +27,7 @@ __all__ = [
     "ModelInfo",
     "Pricing",
     "Rate",
+    "cache_savings",
     "estimate_cost",
     "format_price",
     "split_suffix",
@@ -101,6 +102,29 @@ class ModelInfo:
     def supports(self, capability: str) -> bool:
         """Known to have it (the catalog says so)."""
         return self.capabilities.get(capability) is True
+
+    @property
+    def caches_prompts(self) -> bool:
+        """Venice prices cache reads (or writes) for it: it has a prompt cache."""
+        p = self.pricing
+        return p is not None and (p.cache_input is not None or p.cache_write is not None)
+
+    @property
+    def explicit_cache(self) -> bool:
+        """It caches only where ``cache_control`` marks a breakpoint, and bills the writing
+        (a ``cache_write`` price, as Anthropic's models have)."""
+        return self.pricing is not None and self.pricing.cache_write is not None
+
+    @property
+    def replacement(self) -> str | None:
+        """The model Venice names to use instead of this deprecated one."""
+        return _str((self.deprecation or {}).get("replacementModelId"))
+
+    @property
+    def removal_date(self) -> str | None:
+        """When a deprecated model goes away (``removesAt``, else ``date``), as Venice wrote it."""
+        d = self.deprecation or {}
+        return _str(d.get("removesAt")) or _str(d.get("date"))
 
     def lacks(self, capability: str) -> bool:
         """Known not to have it. A server that publishes no capability flags (a generic
@@ -313,17 +337,44 @@ def summary_row(model: ModelInfo) -> dict[str, str]:
     }
 
 
-def estimate_cost(usage: Usage, model: ModelInfo) -> Cost | None:
-    """Cost from the model's pricing, or None when Venice publishes none for it."""
+def _tier(usage: Usage, model: ModelInfo) -> Pricing | None:
     tier = model.pricing
-    if tier is None:
-        return None
-    if tier.extended and tier.threshold is not None and usage.prompt_tokens > tier.threshold:
-        tier = tier.extended  # Venice applies the extended rates to the entire request
-    # Cache reads and writes are subsets of prompt_tokens (spec: "breakdown of prompt tokens").
+    over = tier is not None and tier.threshold is not None and usage.prompt_tokens > tier.threshold
+    if tier is not None and tier.extended is not None and over:
+        return tier.extended  # Venice applies the extended rates to the entire request
+    return tier
+
+
+def _cache_split(usage: Usage) -> tuple[int, int, int]:
+    """(prompt, read, written): cache reads and writes are subsets of prompt_tokens (spec:
+    "breakdown of prompt tokens"), clamped so a server's odd numbers never count twice."""
     prompt = max(usage.prompt_tokens, 0)
     read = min(max(usage.cached_tokens, 0), prompt)
     written = min(max(usage.cache_creation_tokens, 0), prompt - read)
+    return prompt, read, written
+
+
+def cache_savings(usage: Usage, model: ModelInfo) -> float | None:
+    """USD the prompt cache saved on one reply: each cached token at the cache-read price
+    instead of the input price, less what cache writes cost above the input price (a write
+    premium makes the first request dearer: the saving can be negative). None when the
+    model publishes no cache prices."""
+    tier = _tier(usage, model)
+    if tier is None or (tier.cache_input is None and tier.cache_write is None):
+        return None
+    _, read, written = _cache_split(usage)
+    read_rate = tier.cache_input or tier.input
+    write_rate = tier.cache_write or tier.input
+    saved = read * (tier.input.usd - read_rate.usd) - written * (write_rate.usd - tier.input.usd)
+    return saved / 1_000_000
+
+
+def estimate_cost(usage: Usage, model: ModelInfo) -> Cost | None:
+    """Cost from the model's pricing, or None when Venice publishes none for it."""
+    tier = _tier(usage, model)
+    if tier is None:
+        return None
+    prompt, read, written = _cache_split(usage)
     # completion_tokens includes reasoning (OpenAI convention); add it only if it plainly doesn't.
     out = usage.completion_tokens
     if usage.reasoning_tokens > out:

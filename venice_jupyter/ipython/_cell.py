@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from html import escape
 from typing import Any
 
 from IPython.display import display
@@ -153,6 +154,9 @@ class CellRequest:
         body = config.redact(json.dumps(prepared.body, indent=2, ensure_ascii=False))
         headers = "Authorization: Bearer ********" if config.has_key else ""
         filled = self.filled.report() if self.filled is not None else "{name} filling is off"
+        context = prepared.context
+        if context is not None:
+            filled += "\n" + "\n".join(filter(None, [context.meter(), context.note()]))
         text = f"POST {config.url('chat/completions')}\n{headers}\n\n{body}\n\n{filled}"
         display({"text/plain": text.replace("\n\n\n", "\n\n"), "application/json": prepared.body},
                 raw=True)  # fmt: skip
@@ -170,9 +174,17 @@ class CellRequest:
 
         return TerminalSink(reasoning=self.opts.reasoning)
 
+    def show_context_note(self, prepared: Prepared) -> None:
+        """Before sending: say which history the request leaves out, if any."""
+        note = prepared.context.note() if prepared.context is not None else None
+        if note:
+            html = f'<div class="venice-context-note" style="color:#b45309">⚠ {escape(note)}</div>'
+            display({"text/plain": f"⚠ {note}", "text/html": html}, raw=True)
+
     def send(self, prepared: Prepared) -> Reply:
         state = self.state
         state.last_failed = None
+        self.show_context_note(prepared)
         shown = self._sink()
         if self.opts.cache or state.settings.cache:
             # A cached answer is no new exchange: shown and recorded, not logged or spent.

@@ -6,11 +6,18 @@ ChatParams              an immutable, validated set of values; ``coerce`` parses
 build_body              the exact JSON body of POST /chat/completions
 messages                user(), system(), assistant(), tool() … as valid message dicts
 check_request           the request against the model's capabilities
+conversation_cache_key  the stable prompt_cache_key of a conversation; mark_cache_breakpoints
+                        puts cache_control where explicit-caching models need it
 to_data_url             whatever ``--image`` points at, as an image URL
 fill_template           ``{name}`` placeholders from a namespace (cells, batch templates)
 """
 
 from venice_jupyter.request import _messages as messages
+from venice_jupyter.request._caching import (
+    LONG_MESSAGE_TOKENS,
+    conversation_cache_key,
+    mark_cache_breakpoints,
+)
 from venice_jupyter.request._capabilities import check_request
 from venice_jupyter.request._checks import allowed, check_value
 from venice_jupyter.request._flags import param_flags, to_magic_line
@@ -30,6 +37,7 @@ from venice_jupyter.request._template import Filled, escape_placeholders, fill, 
 
 __all__ = [
     "GROUPS",
+    "LONG_MESSAGE_TOKENS",
     "MAX_IMAGE_BYTES",
     "PARAMS",
     "SUFFIX_KEYS",
@@ -41,11 +49,13 @@ __all__ = [
     "check_request",
     "check_value",
     "coerce",
+    "conversation_cache_key",
     "escape_placeholders",
     "fill",
     "format_model",
     "interpolate",
     "lookup",
+    "mark_cache_breakpoints",
     "messages",
     "param_flags",
     "parse_model",

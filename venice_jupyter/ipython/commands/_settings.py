@@ -12,7 +12,8 @@ from venice_jupyter.workspace import SETTING_RULES, Workspace
 
 SETTINGS = ("model", "base_url", "timeout", "history_turns", "history_tokens", "log",
             "updates_per_second", "interpolate", "approve_tools", "max_tool_rounds",
-            "tool_timeout", "tool_result_chars", "cache", "batch_confirm_usd")  # fmt: skip
+            "tool_timeout", "tool_result_chars", "cache", "batch_confirm_usd",
+            "prompt_cache")  # fmt: skip
 
 
 @command("set", "KEY=VALUE …: a default parameter (temperature=0.7) or setting (timeout=60)")
@@ -68,7 +69,11 @@ def _model_row(state: Workspace) -> str:
     return f"{wanted} → {resolved}" if resolved and resolved != wanted else wanted
 
 
-@command("show", "the current backend, model, parameters and settings")
+@command(
+    "show",
+    "the current backend, model, parameters and settings; the conversation's context window "
+    "and what history the next request leaves out",
+)
 def _show(state: Workspace, shell: Any, args: list[str]) -> None:
     rows = [{"name": "backend", "value": state.backend}]
     for key in SETTINGS:
@@ -78,8 +83,43 @@ def _show(state: Workspace, shell: Any, args: list[str]) -> None:
         rows.append({"name": key, "value": str(value)})
     rows += [{"name": f"param {k}", "value": _text(v)} for k, v in state.params.items()]
     rows.append({"name": "conversation", "value": state.conversations.current})
+    rows += _context_rows(state)
     rows.append({"name": "API key", "value": "set" if state.has_key else "not set"})
     show_table(rows, "venice settings")
+
+
+def _context_rows(state: Workspace) -> list[dict[str, str]]:
+    """The current conversation against the default model's context window, and what of its
+    history the next request would leave out."""
+    from venice_jupyter.context import ContextUse, history_window
+    from venice_jupyter.conversation import estimate_tokens
+    from venice_jupyter.request import messages
+
+    conversation = state.conversations.get()
+    try:
+        catalog = state.session().catalog()
+        info = catalog.resolve(state.settings.model or "default") if catalog else None
+    except Exception:  # an unreachable server must not break `show`
+        info = None
+    limit = info.context_length if info is not None else None
+    window = history_window(
+        conversation, limit, max_turns=state.settings.history_turns,
+        max_tokens=state.settings.history_tokens,
+    )  # fmt: skip
+    sent = [messages.system(conversation.system)] if conversation.system else []
+    use = ContextUse(
+        model=info.id if info is not None else state.settings.model or "default",
+        conversation=conversation.name,
+        limit=limit,
+        prompt_tokens=sum(estimate_tokens(m) for m in [*sent, *window.messages]),
+        window=window,
+        budget_set=bool(state.settings.history_tokens),
+    )
+    rows = [{"name": "context", "value": use.meter()}]
+    note = use.note()
+    if note:
+        rows.append({"name": "history", "value": note})
+    return rows
 
 
 def _text(value: Any) -> str:

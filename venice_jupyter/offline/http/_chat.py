@@ -134,6 +134,16 @@ def handle_chat(handler: Responder) -> None:
     completion = Completion(
         plan, context.model, context.topics, fault.answer_text if fault is not None else None
     )
+    if model.cache_input_usd is not None:  # a model that caches prompts
+        use = context.prompt_cache.use(
+            handler.headers.get("Authorization", ""),
+            body.get("prompt_cache_key"),
+            model.id,
+            body["messages"],
+            explicit=model.cache_write_usd is not None,
+            limit=plan.prompt_tokens,
+        )
+        completion.cache_read, completion.cache_write = use.read, use.written
     if plan.stream:
         write_stream(handler, completion, headers, fault)
     else:

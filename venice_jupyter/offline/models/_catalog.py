@@ -5,9 +5,11 @@ All models share one trained n-gram table and differ in order, capabilities and 
 =========================  =====  ==================================================================
 id                         order  capabilities
 =========================  =====  ==================================================================
-venice-offline             4      logprobs, function calling, response schema, web search (default)
-venice-offline-small       2      web search only: no logprobs, tools or response_format
-venice-offline-reasoning   4      reasoning (+ effort none/low/medium/high), tools, schema, search
+venice-offline             4      logprobs, function calling, response schema, web search (default);
+                                  prompt caching (automatic: cache-read price only)
+venice-offline-small       2      web search only: no logprobs, tools or response_format, no caching
+venice-offline-reasoning   4      reasoning (+ effort none/low/medium/high), tools, schema, search;
+                                  prompt caching where cache_control marks it (cache-write price)
 venice-offline-legacy      3      as venice-offline, but deprecated (deprecation headers)
 =========================  =====  ==================================================================
 
@@ -40,6 +42,10 @@ class OfflineModel:
     max_completion_tokens: int = 8192
     input_usd: float = 0.10  # per million tokens, like Venice's pricing
     output_usd: float = 0.40
+    # Prompt caching: a cache-read price means the model caches (automatically); a cache-write
+    # price too means it caches only where ``cache_control`` marks it, and bills the writing.
+    cache_input_usd: float | None = None
+    cache_write_usd: float | None = None
     logprobs: bool = True
     function_calling: bool = True
     response_schema: bool = True
@@ -52,6 +58,19 @@ class OfflineModel:
     code: bool = False
     deprecation_date: str | None = None
     replacement: str | None = None
+
+    def _pricing(self) -> dict[str, Any]:
+        pricing: dict[str, Any] = {
+            "input": {"usd": self.input_usd, "diem": self.input_usd},
+            "output": {"usd": self.output_usd, "diem": self.output_usd},
+        }
+        for key, usd in (
+            ("cache_input", self.cache_input_usd),
+            ("cache_write", self.cache_write_usd),
+        ):
+            if usd is not None:
+                pricing[key] = {"usd": usd, "diem": usd}
+        return pricing
 
     def entry(self) -> dict[str, Any]:
         """This model as a GET /models ``ModelResponse``."""
@@ -93,10 +112,7 @@ class OfflineModel:
                 "presence_penalty": {"default": 0},
                 "repetition_penalty": {"default": 1},
             },
-            "pricing": {
-                "input": {"usd": self.input_usd, "diem": self.input_usd},
-                "output": {"usd": self.output_usd, "diem": self.output_usd},
-            },
+            "pricing": self._pricing(),
         }
         if self.deprecation_date:
             spec["deprecation"] = {
@@ -125,6 +141,7 @@ MODELS: Final = (
         order=4,
         traits=("default", "function_calling_default", "default_code"),
         code=True,
+        cache_input_usd=0.01,
     ),
     OfflineModel(
         "venice-offline-small",
@@ -150,6 +167,8 @@ MODELS: Final = (
         traits=("default_reasoning", "most_intelligent"),
         input_usd=0.20,
         output_usd=0.80,
+        cache_input_usd=0.02,
+        cache_write_usd=0.25,
         logprobs=False,
         reasoning=True,
         effort_options=("none", "low", "medium", "high"),

@@ -26,7 +26,7 @@ import ipywidgets as w
 from venice_jupyter import workspace as ws
 from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
-from venice_jupyter.render import error_html, stats_text, status_html
+from venice_jupyter.render import account_text, error_html, stats_text, status_html
 from venice_jupyter.reply import Reply
 from venice_jupyter.request import ChatParams, escape_placeholders, to_magic_line
 from venice_jupyter.session import CAPABILITIES, Prepared
@@ -101,6 +101,7 @@ class Panel(w.VBox):  # type: ignore[misc]
         self._sink: WidgetSink | None = None
         self._settled: asyncio.Task[Reply] | None = None
         self._last_prompt: str | None = None
+        self._note: str | None = None  # what history the running request leaves out
         self._last_turn: Turn | None = None
 
         session = workspace.session()
@@ -255,7 +256,9 @@ class Panel(w.VBox):  # type: ignore[misc]
         self.task = loop.create_task(self._run(prepared, sink))
         self.task.add_done_callback(self._settle)
         self._set_busy(True)
-        self._say(f"Streaming from {prepared.model}…")
+        # Which history is left out, said before sending and kept once the answer is in.
+        self._note = prepared.context.note() if prepared.context is not None else None
+        self._say(f"Streaming from {prepared.model}… {self._note or ''}".strip())
         return self.task
 
     def _prepare(self, text: str, *, drop_last: bool) -> Prepared:
@@ -328,9 +331,11 @@ class Panel(w.VBox):  # type: ignore[misc]
         elif self.last_error is not None:
             self._say(self.last_error.message, "error")
         else:
-            self._say("")
+            note = self._note
+            self._say(f"⚠ {note}" if note else "", "warn" if note else "info")
         if self.last_reply is not None:
-            self.stats.value = status_html(stats_text(self.last_reply))
+            account = account_text(self.last_reply)  # balance and rate-limit headroom
+            self.stats.value = status_html(stats_text(self.last_reply)) + status_html(account)
         self.picker.refresh()
 
     def stop(self) -> bool:
