@@ -297,6 +297,7 @@ def test_traits_and_compatibility(http: httpx.Client) -> None:
         ),
         (
             {
+                "model": "venice-offline-small",
                 "messages": [
                     {
                         "role": "user",

@@ -35,8 +35,10 @@ from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.request import (
     PARAMS,
+    Attachment,
     ChatParams,
     build_body,
+    check_media,
     check_request,
     messages,
     parse_model,
@@ -63,6 +65,8 @@ class Prepared:
     toolbox: Toolbox | None = None  # the functions its tools run
     tool_policy: ToolPolicy = field(default_factory=ToolPolicy)
     approver: Approver | None = None  # asked before each call when tool_policy.approve
+    # What Venice would refuse (a dry run's report; a request to send never has any).
+    refused: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -168,6 +172,7 @@ class Session:
         conversation: Conversation | None = None,
         system: str | None = None,
         images: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
         catalog: ModelCatalog | None = None,
         max_turns: int = 0,
         max_tokens: int = 0,
@@ -175,11 +180,14 @@ class Session:
         tools: Toolbox | Any = None,
         tool_policy: ToolPolicy | None = None,
         approver: Approver | None = None,
+        dry_run: bool = False,
     ) -> Prepared:
         """Validate everything locally and build the exact body; raises before sending.
 
         ``tools``: a Toolbox, or what ``Toolbox.of`` takes (functions, specs, a list of them);
         their specs become the body's ``tools`` and the functions run when called.
+        ``attachments``: files, audio and video (``request.attach``). ``dry_run``: what Venice
+        or the model would refuse is listed in ``Prepared.refused`` instead of raised.
         """
         if isinstance(params, Mapping):  # a plain dict, as compare() also takes
             params = ChatParams.from_mapping(params)
@@ -193,14 +201,22 @@ class Session:
         model = model or self.model
         _, suffix = parse_model(model)  # validates feature suffixes
         merged = _with_search_results(merged, suffix)
-        user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
+        if isinstance(prompt, dict):
+            user = prompt
+        else:
+            parts = [a.part for a in attachments]
+            user = messages.user(prompt, images=images, parts=parts, check=False)
         info = None
+        refused: list[str] = []
         catalog = catalog if catalog is not None else self.catalog()
         if catalog is not None:
             info = catalog.resolve(model)
-            check_request(
-                info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
-            )
+            try:
+                check_request(info, dict(merged.items()), CAPABILITIES, catalog=catalog)
+            except ParameterError as err:
+                if not dry_run:
+                    raise
+                refused.append(str(err))
         history: list[dict[str, Any]] = []
         system = system if system is not None else (conversation.system if conversation else None)
         if system:
@@ -215,6 +231,7 @@ class Session:
                 )
             )
         body = build_body(model, [*history, user], merged, stream=True)
+        refused += check_media(info, user, body, catalog=catalog, collect=dry_run)
         policy = tool_policy or ToolPolicy()
         if policy.approve and approver is None and toolbox is not None and toolbox.runnable:
             raise ParameterError(
@@ -222,7 +239,8 @@ class Session:
                 "ask with buttons, a terminal with input())."
             )  # fmt: skip
         return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id,
-                        toolbox=toolbox, tool_policy=policy, approver=approver)  # fmt: skip
+                        toolbox=toolbox, tool_policy=policy, approver=approver,
+                        refused=tuple(refused))  # fmt: skip
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:

@@ -19,10 +19,9 @@ from venice_jupyter.api._catalog import (
     Pricing,
     Rate,
     estimate_cost,
-    format_price,
-    summary_row,
 )
 from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret, Timeouts, secret
+from venice_jupyter.api._listing import defaults_text, format_price, status_text, summary_row
 from venice_jupyter.api._rate import FailureBudget, RateGate
 from venice_jupyter.api._retry import RETRY_STATUSES, RetryPolicy
 from venice_jupyter.api._sync import ChatStream, VeniceClient
@@ -47,8 +46,10 @@ __all__ = [
     "Secret",
     "Timeouts",
     "VeniceClient",
+    "defaults_text",
     "estimate_cost",
     "format_price",
     "secret",
+    "status_text",
     "summary_row",
 ]
