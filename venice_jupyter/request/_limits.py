@@ -4,8 +4,8 @@
                           clips, 3 videos, 5 files
     count_parts(m)        how many parts of each kind a message has
     check_parts(m)        the message within those limits (ParameterError naming the limit)
-    check_body(body)      the whole request: at most 3 videos, at most 35 MB of JSON, media
-                          only in user messages
+    check_roles(msgs)     media only in user messages
+    check_body(body)      the whole request: that, at most 3 videos, at most 35 MB of JSON
 
 Only user messages may carry image, audio, video or file parts; a model must also have the
 capability (``_capabilities``). Each error names the option, the limit and what to do.
@@ -28,6 +28,7 @@ __all__ = [
     "PART_LIMITS",
     "check_body",
     "check_parts",
+    "check_roles",
     "count_parts",
     "words",
 ]
@@ -71,10 +72,9 @@ def check_parts(message: Mapping[str, Any]) -> None:
             )
 
 
-def check_body(body: Mapping[str, Any], *, size: int | None = None) -> None:
-    """What Venice checks over the whole request; ``size`` is the JSON's length if known."""
-    videos, media_seen = 0, False
-    for i, message in enumerate(body.get("messages") or ()):
+def check_roles(messages: Any) -> None:
+    """Media in user messages only."""
+    for i, message in enumerate(messages or ()):
         counts = count_parts(message)
         media = sorted(k for k in counts if k in MEDIA_KINDS)
         if media and message.get("role") != "user":
@@ -83,8 +83,13 @@ def check_body(body: Mapping[str, Any], *, size: int | None = None) -> None:
                 f"a {message.get('role')} message with {words(media[0], counts[media[0]])}",
                 "text only: only user messages may carry image, audio, video or file parts",
             )
-        videos += counts.get("video_url", 0)
-        media_seen = media_seen or bool(media)
+
+
+def check_body(body: Mapping[str, Any], *, size: int | None = None) -> None:
+    """What Venice checks over the whole request; ``size`` is the JSON's length if known."""
+    messages = body.get("messages") or ()
+    check_roles(messages)
+    videos = sum(count_parts(m).get("video_url", 0) for m in messages)
     if videos > MAX_VIDEOS_PER_REQUEST:
         raise ParameterError(
             "--video",
@@ -93,7 +98,7 @@ def check_body(body: Mapping[str, Any], *, size: int | None = None) -> None:
             "(Venice's limit)",
             hint="Start the conversation afresh (--new) or send this one with --no-history.",
         )
-    if size is None and not media_seen:
+    if size is None and not any(MEDIA_KINDS & set(count_parts(m)) for m in messages):
         return  # text alone stays far below 35 MB: a context window is a few MB at most
     if size is None:
         size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.request._checks import SURROGATE_HINT
-from venice_jupyter.request._limits import MEDIA_KINDS, PART_LIMITS, check_body, check_parts
+from venice_jupyter.request._limits import MEDIA_KINDS, PART_LIMITS, check_parts, check_roles
 
 __all__ = [
     "MAX_IMAGES",
@@ -234,5 +234,5 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
         cleaned = {k: v for k, v in message.items() if v is not None}
         _no_nulls(f"messages[{i}]", cleaned)
         out.append(cleaned)
-    check_body({"messages": out}, size=0)  # media in user messages only (the size is later)
+    check_roles(out)  # counts and size are checked on the whole request (``check_media``)
     return out

@@ -77,7 +77,7 @@ class OfflineModel:
             "supportsE2EE": False,
             "supportsXSearch": False,
         }
-        if self.vision:
+        if self.vision and self.max_images > 1:  # single-image models publish none
             caps["maxImages"] = self.max_images
         if self.video_input:
             caps["maxVideos"] = 3

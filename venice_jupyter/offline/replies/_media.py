@@ -2,7 +2,8 @@
 (spec/API-NOTES.md §1.3): a model needs the capability for each kind (supportsVision,
 supportsAudioInput, supportsVideoInput; files need none, Venice reads them as text), at most
 10 images, 5 audio clips, 3 videos and 5 files in one message, at most 3 videos in a request,
-and the model's own ``maxImages`` (one image without supportsMultipleImages). Only user
+and the model's own ``maxImages``. A single-image model is sent several anyway (Venice keeps
+the last message's images). Only user
 messages may carry them: the request schema already refuses them elsewhere.
 """
 
@@ -52,7 +53,7 @@ def check_media(body: dict[str, Any], model: OfflineModel) -> None:
         for kind, limit in PER_MESSAGE.items():
             if counts[kind] > limit:
                 raise _too_many(["messages", i, "content"], kind, limit)
-        if counts["image_url"] > model.max_images:
+        if 1 < model.max_images < counts["image_url"]:
             raise _too_many(["messages", i, "content"], "image_url", model.max_images)
         videos += counts["video_url"]
     if videos > VIDEOS_PER_REQUEST:
