@@ -124,3 +124,27 @@ def test_a_dry_run_builds_the_request_and_lists_the_refusals(home: Any) -> None:
     assert "at most 3 videos in one request" in said
     with pytest.raises(ParameterError):  # the same request, to be sent, raises
         session.prepare("Listen.", model="venice-offline-small", attachments=made)
+
+
+def test_compare_checks_every_column_s_model(server: OfflineServer) -> None:
+    from tests.test_compare import run
+    from venice_jupyter import compare
+
+    mark = len(server.requests)
+
+    async def body(session: Any) -> list[dict[str, Any]]:
+        with pytest.raises(CapabilityError, match="which venice-offline-small lacks"):
+            compare("Listen.", ["venice-offline", "venice-offline-small"], audio=wav_bytes(),
+                    session=session)  # fmt: skip
+        assert server.requests[mark:] == []  # no column was sent
+        view = compare("Read and look.", ["venice-offline", "venice-offline-reasoning"],
+                       files=("a.csv", b"x\n1\n"), images=IMAGE,
+                       params={"max_completion_tokens": 4}, session=session)  # fmt: skip
+        await view.wait()
+        return server.requests[mark:]
+
+    sent = run(server, body)
+    assert sorted(b["model"] for b in sent) == ["venice-offline", "venice-offline-reasoning"]
+    for b in sent:
+        validate_request(b)
+        assert [p["type"] for p in b["messages"][-1]["content"]] == ["text", "image_url", "file"]
