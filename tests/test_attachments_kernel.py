@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import wave
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,7 +44,28 @@ def kernel(
 @pytest.fixture
 def k(kernel: Kernel, server: OfflineServer) -> Kernel:
     assert kernel.execute("%venice reset").status == "ok"
+    # Short answers, so that the cells below are typed exactly as the README shows them.
+    assert kernel.execute("%venice set max_completion_tokens=8").status == "ok"
     return kernel
+
+
+README_CELLS = [
+    "%%venice --file report.pdf\nSummarise this report in three bullets.",
+    "%%venice --file df\nWhich month had the most rain?",
+    "%%venice --audio clip.wav\nTranscribe this.",
+    "%%venice --image arr\nWhat does this image show?",
+    "%%venice -m venice-offline-small --audio clip.wav --dry-run\nTranscribe this.",
+    "%venice models --with vision,audio --sort price",
+    "%venice models qwen --sort context",
+]
+
+
+def test_the_cells_are_the_readme_s() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    blocks = [b.strip() for b in re.findall(r"^```\w*\n(.*?)^```", readme, re.DOTALL | re.M)]
+    lines = {line.split("#")[0].strip() for b in blocks for line in b.splitlines()}
+    for cell in README_CELLS:
+        assert cell in blocks or cell in lines, cell
 
 
 def sent(k: Kernel, server: OfflineServer, cell: str) -> list[dict[str, object]]:
@@ -60,10 +82,10 @@ def sent(k: Kernel, server: OfflineServer, cell: str) -> list[dict[str, object]]
 
 
 def test_file_pdf_and_file_df(k: Kernel, server: OfflineServer) -> None:
-    [pdf] = sent(k, server, "%%venice --file report.pdf --max-completion-tokens 8\n"
+    [pdf] = sent(k, server, "%%venice --file report.pdf\n"
                             "Summarise this report in three bullets.")  # fmt: skip
     assert pdf["file"]["filename"] == "report.pdf"  # type: ignore[index]
-    [csv] = sent(k, server, "%%venice --file df --max-completion-tokens 8\n"
+    [csv] = sent(k, server, "%%venice --file df\n"
                             "Which month had the most rain?")  # fmt: skip
     head, _, data = csv["file"]["file_data"].partition(",")  # type: ignore[index]
     assert csv["file"]["filename"] == "df.csv" and head == "data:text/csv;base64"  # type: ignore[index]
@@ -71,19 +93,17 @@ def test_file_pdf_and_file_df(k: Kernel, server: OfflineServer) -> None:
         "month,rain_mm", "Jan,78", "Feb,41", "Mar,95"]  # fmt: skip
 
 
-def test_audio_file_and_array(k: Kernel, server: OfflineServer, tmp_path: Path) -> None:
-    [clip] = sent(
-        k, server, "%%venice --audio clip.wav --max-completion-tokens 8\nTranscribe this."
-    )
+def test_audio_file_and_array(k: Kernel, server: OfflineServer) -> None:
+    [clip] = sent(k, server, "%%venice --audio clip.wav\nTranscribe this.")
     assert base64.b64decode(clip["input_audio"]["data"]) == wav_bytes()  # type: ignore[index]
-    [tone] = sent(k, server, "%%venice --audio tone --max-completion-tokens 8\nWhat note is this?")
+    [tone] = sent(k, server, "%%venice --audio tone\nWhat note is this?")
     raw = base64.b64decode(tone["input_audio"]["data"])  # type: ignore[index]
     with wave.open(io.BytesIO(raw)) as got:
         assert (got.getframerate(), got.getnframes()) == (16000, 4000)
 
 
 def test_image_arr(k: Kernel, server: OfflineServer) -> None:
-    [image] = sent(k, server, "%%venice --image arr --max-completion-tokens 8\n"
+    [image] = sent(k, server, "%%venice --image arr\n"
                               "What does this image show?")  # fmt: skip
     url = image["image_url"]["url"]  # type: ignore[index]
     png = base64.b64decode(url.partition(",")[2])
@@ -124,6 +144,7 @@ def test_models_filters_and_sorts(k: Kernel) -> None:
     assert "A audio input" in audio and "M video input" in audio  # the letters explained
     vision = _ids(_table(k.execute("%venice models --with V --sort price")))
     assert vision == ["venice-offline", "venice-offline-reasoning"]  # $0.40 then $0.80 out
+    assert "none" in k.execute("%venice models qwen --sort context").stdout  # no such offline model
     by_context = _ids(_table(k.execute("%venice models offline --sort context")))
     assert by_context[-1] == "venice-offline-small"  # 8k, the smallest
     legacy = _table(k.execute("%venice models legacy"))
