@@ -180,3 +180,26 @@ def test_a_missing_file_names_the_path(home: Any, server: OfflineServer, tmp_pat
     with pytest.raises(ParameterError, match=r"--file: .*there is no file .*nope\.pdf"):
         ask(home, files=str(tmp_path / "nope.pdf"))
     assert len(server.requests) == before
+
+
+def test_a_conversation_with_attachments_exports_and_imports(home: Any, tmp_path: Path) -> None:
+    from venice_jupyter.errors import ConfigError
+    from venice_jupyter.storage import export_json, export_markdown, import_json
+
+    venice_jupyter.chat("Summarise.", conversation="docs", max_completion_tokens=4, workspace=home,
+                        files=("report.pdf", pdf_bytes()), audio=wav_bytes(),
+                        video="https://example.com/clip.webm")  # fmt: skip
+    conv = home.conversations.get("docs")
+    transcript = export_markdown(conv)
+    for note in (
+        "*[file: report.pdf]*",
+        "*[audio: wav]*",
+        "*[video: https://example.com/clip.webm]*",
+    ):
+        assert note in transcript
+    assert "base64" not in transcript
+    text = export_json(conv)
+    assert import_json(text).messages() == conv.messages()  # the parts round-trip
+    broken = text.replace('"file_data"', '"file_dat"')
+    with pytest.raises(ConfigError, match=r"content\[\d\]\.file\.file_data"):
+        import_json(broken)
