@@ -203,3 +203,23 @@ def test_a_conversation_with_attachments_exports_and_imports(home: Any, tmp_path
     broken = text.replace('"file_data"', '"file_dat"')
     with pytest.raises(ConfigError, match=r"content\[\d\]\.file\.file_data"):
         import_json(broken)
+
+
+def test_one_value_or_several() -> None:
+    wav = wav_bytes()
+    a, b = np.zeros(100), np.ones(100)
+    assert len(attach(audio=(a, 8000))) == 1  # one clip and its rate
+    assert len(attach(audio=(8000, a))) == 1  # scipy.io.wavfile.read's order
+    assert len(attach(audio=(wav, wav))) == 2
+    assert len(attach(images=(np.zeros((2, 2)), np.zeros((2, 2))))) == 2  # two arrays are two
+    assert len(attach(files=("a.csv", b"x\n"))) == 1  # (name, bytes)
+    assert len(attach(files=[("a.csv", b"x\n"), ("b.csv", b"y\n")])) == 2
+    assert [
+        m.kind
+        for m in attach(
+            images=np.zeros((2, 2)),
+            audio=(b, 8000),
+            video="https://e.com/v.mp4",
+            files=("a.md", b"#"),
+        )
+    ] == ["image_url", "input_audio", "video_url", "file"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from venice_jupyter.request._arrays import is_array
 from venice_jupyter.request._files import file_attachment
 from venice_jupyter.request._images import to_data_url
 from venice_jupyter.request._media import audio_attachment, video_attachment
@@ -53,9 +54,11 @@ def _many(value: Any) -> list[Any]:
 def _is_pair(value: tuple[Any, ...]) -> bool:
     if len(value) != 2:
         return False
-    kinds = [type(v).__name__ for v in value]
     named = isinstance(value[0], str) and isinstance(value[1], (bytes, bytearray, memoryview))
-    sound = "ndarray" in kinds or any(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    # (samples, rate) or (rate, samples): one array and one whole number; two arrays are two.
+    arrays = [is_array(v) for v in value]
+    rates = [isinstance(v, int) and not isinstance(v, bool) for v in value]
+    sound = sum(arrays) == 1 and any(r and not a for r, a in zip(rates, arrays, strict=True))
     return named or sound
 
 
