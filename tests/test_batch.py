@@ -138,7 +138,7 @@ def test_tools_work_per_row(home: Workspace, server: OfflineServer) -> None:
 
 
 def test_images_go_with_their_own_row(home: Workspace, server: OfflineServer) -> None:
-    # The offline models have no vision, so a catalog that says one does stands in for Venice.
+    # A catalog where every model has vision (the offline small one has none).
     models = httpx.get(f"{server.base_url}/models", timeout=10).json()
     for model in models["data"]:
         model["model_spec"]["capabilities"]["supportsVision"] = True
@@ -158,7 +158,7 @@ def test_images_go_with_their_own_row(home: Workspace, server: OfflineServer) ->
     # Against the real offline catalog: the capability check names the row, nothing is sent.
     mark = len(server.requests)
     with pytest.raises(CapabilityError, match=r"Row 0: .*image.*Nothing was sent"):
-        batch(["What is this?"], images=[PNG], workspace=home)
+        batch(["What is this?"], images=[PNG], model="venice-offline-small", workspace=home)
     assert sent_since(server, mark) == []
 
 

@@ -38,8 +38,10 @@ from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.request import (
     PARAMS,
+    Attachment,
     ChatParams,
     build_body,
+    check_media,
     check_request,
     conversation_cache_key,
     mark_cache_breakpoints,
@@ -69,6 +71,8 @@ class Prepared:
     tool_policy: ToolPolicy = field(default_factory=ToolPolicy)
     approver: Approver | None = None  # asked before each call when tool_policy.approve
     context: ContextUse | None = None  # the context window: how full, what history is left out
+    # What Venice would refuse (a dry run's report; a request to send never has any).
+    refused: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -177,6 +181,7 @@ class Session:
         conversation: Conversation | None = None,
         system: str | None = None,
         images: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
         catalog: ModelCatalog | None = None,
         max_turns: int = 0,
         max_tokens: int = 0,
@@ -184,11 +189,14 @@ class Session:
         tools: Toolbox | Any = None,
         tool_policy: ToolPolicy | None = None,
         approver: Approver | None = None,
+        dry_run: bool = False,
     ) -> Prepared:
         """Validate everything locally and build the exact body; raises before sending.
 
         ``tools``: a Toolbox, or what ``Toolbox.of`` takes (functions, specs, a list of them);
         their specs become the body's ``tools`` and the functions run when called.
+        ``attachments``: files, audio and video (``request.attach``). ``dry_run``: what Venice
+        or the model would refuse is listed in ``Prepared.refused`` instead of raised.
         """
         if isinstance(params, Mapping):  # a plain dict, as compare() also takes
             params = ChatParams.from_mapping(params)
@@ -202,14 +210,22 @@ class Session:
         model = model or self.model
         _, suffix = parse_model(model)  # validates feature suffixes
         merged = _with_search_results(merged, suffix)
-        user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
+        if isinstance(prompt, dict):
+            user = prompt
+        else:
+            parts = [a.part for a in attachments]
+            user = messages.user(prompt, images=images, parts=parts, check=False)
         info = None
+        refused: list[str] = []
         catalog = catalog if catalog is not None else self.catalog()
         if catalog is not None:
             info = catalog.resolve(model)
-            check_request(
-                info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
-            )
+            try:
+                check_request(info, dict(merged.items()), CAPABILITIES, catalog=catalog)
+            except ParameterError as err:
+                if not dry_run:
+                    raise
+                refused.append(str(err))
         history: list[dict[str, Any]] = []
         if system is None and conversation is not None:  # not `if conversation`: empty is falsy
             system = conversation.system
@@ -239,6 +255,7 @@ class Session:
         if self.prompt_cache and info is not None and info.explicit_cache:
             sent = mark_cache_breakpoints(sent)  # copies: the conversation keeps plain messages
         body = build_body(model, sent, merged, stream=True)
+        refused += check_media(info, user, body, catalog=catalog, collect=dry_run)
         policy = tool_policy or ToolPolicy()
         if policy.approve and approver is None and toolbox is not None and toolbox.runnable:
             raise ParameterError(
@@ -247,7 +264,7 @@ class Session:
             )  # fmt: skip
         return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id,
                         toolbox=toolbox, tool_policy=policy, approver=approver,
-                        context=context)  # fmt: skip
+                        context=context, refused=tuple(refused))  # fmt: skip
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:

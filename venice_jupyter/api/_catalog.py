@@ -29,18 +29,19 @@ __all__ = [
     "Rate",
     "cache_savings",
     "estimate_cost",
-    "format_price",
     "split_suffix",
-    "summary_row",
 ]
 
-# Capability flag -> (table letter, words for an error message). ``summary_row`` shows the letters.
+# Capability flag -> (table letter, words for an error message). ``_listing.summary_row`` shows
+# the letters.
 _CAPS: Mapping[str, tuple[str, str]] = {
     "supportsFunctionCalling": ("F", "function calling"),
     "supportsReasoning": ("R", "reasoning"),
     "supportsReasoningEffort": ("E", "reasoning effort"),
     "supportsResponseSchema": ("S", "structured output"),
     "supportsVision": ("V", "image input"),
+    "supportsAudioInput": ("A", "audio input"),
+    "supportsVideoInput": ("M", "video input"),
     "supportsLogProbs": ("L", "logprobs"),
     "supportsWebSearch": ("W", "web search"),
     "supportsXSearch": ("X", "X search"),
@@ -99,6 +100,19 @@ class ModelInfo:
     reasoning_effort_options: tuple[str, ...] = ()
     default_reasoning_effort: str | None = None
 
+    @property
+    def replacement(self) -> str | None:
+        """The model Venice names to use instead, when this one is deprecated."""
+        value = (self.deprecation or {}).get("replacementModelId")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def removal_date(self) -> str | None:
+        """``YYYY-MM-DD`` the model goes away (``removesAt``, else ``date``), if deprecated."""
+        dep = self.deprecation or {}
+        value = dep.get("removesAt") or dep.get("date")
+        return value[:10] if isinstance(value, str) and value else None
+
     def supports(self, capability: str) -> bool:
         """Known to have it (the catalog says so)."""
         return self.capabilities.get(capability) is True
@@ -114,17 +128,6 @@ class ModelInfo:
         """It caches only where ``cache_control`` marks a breakpoint, and bills the writing
         (a ``cache_write`` price, as Anthropic's models have)."""
         return self.pricing is not None and self.pricing.cache_write is not None
-
-    @property
-    def replacement(self) -> str | None:
-        """The model Venice names to use instead of this deprecated one."""
-        return _str((self.deprecation or {}).get("replacementModelId"))
-
-    @property
-    def removal_date(self) -> str | None:
-        """When a deprecated model goes away (``removesAt``, else ``date``), as Venice wrote it."""
-        d = self.deprecation or {}
-        return _str(d.get("removesAt")) or _str(d.get("date"))
 
     def lacks(self, capability: str) -> bool:
         """Known not to have it. A server that publishes no capability flags (a generic
@@ -303,38 +306,6 @@ class ModelCatalog:
 
     def __iter__(self) -> Iterator[ModelInfo]:
         return iter(self._models.values())
-
-
-def format_price(rate: Rate | None) -> str:
-    """USD per 1M tokens for a table cell: ``$0.15``, ``$0.0625``, ``free``, ``—``."""
-    if rate is None:
-        return "—"
-    if rate.usd == 0:
-        return "free"
-    return f"${rate.usd:.2f}" if rate.usd >= 0.1 else f"${rate.usd:.3g}"
-
-
-def summary_row(model: ModelInfo) -> dict[str, str]:
-    """One row of the ``%venice models`` table: a letter per capability it has, ``·`` for one it
-    lacks, ``?`` where the server does not say."""
-    letters = " ".join(
-        k if model.supports(v) else "·" if model.lacks(v) else "?"
-        for k, v in CAPABILITY_LETTERS.items()
-    )
-    n = model.context_length
-    context = "—" if n is None else f"{n / 1e6:g}M" if n >= 1_000_000 else f"{round(n / 1e3)}k"
-    status = "deprecated" if model.deprecation else "beta" if model.beta else ""
-    pricing = model.pricing
-    return {
-        "id": model.id,
-        "name": model.name,
-        "context": context,
-        "capabilities": letters,
-        "input": format_price(pricing.input if pricing else None),
-        "output": format_price(pricing.output if pricing else None),
-        "traits": ", ".join(model.traits),
-        "status": status,
-    }
 
 
 def _tier(usage: Usage, model: ModelInfo) -> Pricing | None:

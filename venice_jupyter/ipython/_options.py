@@ -72,7 +72,42 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         },
     ),
     (("--format",), {"choices": FORMATS, "help": "markdown (default), text, code or json."}),
-    (("--image",), {"action": "append", "metavar": "PATH_OR_VAR", "help": "Attach an image."}),
+    (
+        ("--image",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach an image: a file, URL, bytes, or a variable (IPython Image, numpy "
+            "array, PIL image, matplotlib figure). Repeat for more (at most 10).",
+        },
+    ),
+    (
+        ("--file",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach a document Venice reads as text: PDF, DOCX, PPTX, XLSX, EPUB, CSV, "
+            "text or code, an https URL, a DataFrame (sent as CSV) or (name, bytes). Up to 5.",
+        },
+    ),
+    (
+        ("--audio",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach audio: a wav, mp3, flac, ogg, aac, aiff or m4a file or bytes, "
+            "IPython Audio, or (array, rate). Needs an audio-input model. Up to 5.",
+        },
+    ),
+    (
+        ("--video",),
+        {
+            "action": "append",
+            "metavar": "URL_OR_PATH",
+            "help": "Attach a video: a public URL or an mp4, mpeg, mov or webm file. Needs a "
+            "video-input model. Up to 3 per request.",
+        },
+    ),
     (
         ("--cache",),
         {
@@ -117,7 +152,8 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--dry-run",),
         {
             "action": "store_true",
-            "help": "Show the request JSON and what {name}s were filled in; send nothing.",
+            "help": "Show the request JSON and what {name}s were filled in; send nothing. "
+            "What Venice or the model would refuse is listed, not raised.",
         },
     ),
     (("--compare",), {"metavar": "M1,M2", "help": "Send to several models side by side."}),
@@ -146,6 +182,9 @@ class CellOptions:
     out: str | None = None
     format: str = "markdown"
     images: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    audio: list[str] = field(default_factory=list)
+    video: list[str] = field(default_factory=list)
     dry_run: bool = False
     compare: list[str] = field(default_factory=list)
     samples: int | None = None
@@ -252,6 +291,9 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         out=ns.out,
         format=ns.format or "markdown",
         images=list(ns.image or []),
+        files=list(ns.file or []),
+        audio=list(ns.audio or []),
+        video=list(ns.video or []),
         dry_run=ns.dry_run,
         compare=compare,
         samples=ns.samples,

@@ -58,6 +58,11 @@ class OfflineModel:
     code: bool = False
     deprecation_date: str | None = None
     replacement: str | None = None
+    # Media input: which kinds of content part it takes, and how many images in one message.
+    vision: bool = False
+    audio_input: bool = False
+    video_input: bool = False
+    max_images: int = 1
 
     def _pricing(self) -> dict[str, Any]:
         pricing: dict[str, Any] = {
@@ -78,19 +83,23 @@ class OfflineModel:
             "optimizedForCode": self.code,
             "quantization": "not-available",
             "supportsFunctionCalling": self.function_calling,
-            "supportsAudioInput": False,
+            "supportsAudioInput": self.audio_input,
             "supportsReasoning": self.reasoning,
             "supportsReasoningEffort": bool(self.effort_options),
             "supportsResponseSchema": self.response_schema,
-            "supportsMultipleImages": False,
-            "supportsVision": False,
-            "supportsVideoInput": False,
+            "supportsMultipleImages": self.vision and self.max_images > 1,
+            "supportsVision": self.vision,
+            "supportsVideoInput": self.video_input,
             "supportsWebSearch": self.web_search,
             "supportsLogProbs": self.logprobs,
             "supportsTeeAttestation": False,
             "supportsE2EE": False,
             "supportsXSearch": False,
         }
+        if self.vision and self.max_images > 1:  # single-image models publish none
+            caps["maxImages"] = self.max_images
+        if self.video_input:
+            caps["maxVideos"] = 3
         if self.effort_options:
             caps["reasoningEffortOptions"] = list(self.effort_options)
             caps["defaultReasoningEffort"] = self.default_effort
@@ -142,6 +151,10 @@ MODELS: Final = (
         traits=("default", "function_calling_default", "default_code"),
         code=True,
         cache_input_usd=0.01,
+        vision=True,
+        audio_input=True,
+        video_input=True,
+        max_images=10,
     ),
     OfflineModel(
         "venice-offline-small",
@@ -175,6 +188,7 @@ MODELS: Final = (
         default_effort="medium",
         temperature=0.7,
         top_p=0.95,
+        vision=True,  # one image per message: no supportsMultipleImages
     ),
     OfflineModel(
         "venice-offline-legacy",

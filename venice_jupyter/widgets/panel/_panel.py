@@ -4,6 +4,8 @@
     panel.ask(prompt) -> Task         validate (``Session.prepare``), then ``Session.arun`` as a
                                       task on the kernel's running loop; None if nothing was sent
     panel.stop() / retry() / clear()  await panel.wait()     panel.copy_as_cell() -> str
+    panel.attach.upload               the Attach control (FileUpload): files for the next message
+    panel.needs                       the model picker's capability filter
 
 The panel sends through the same session path as ``%%venice`` and streams into an
 ``ipywidgets.HTML`` with ``WidgetSink``, so the kernel stays free while an answer streams.
@@ -28,14 +30,15 @@ from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
 from venice_jupyter.render import account_text, error_html, stats_text, status_html
 from venice_jupyter.reply import Reply
-from venice_jupyter.request import ChatParams, escape_placeholders, to_magic_line
+from venice_jupyter.request import Attachment, ChatParams, escape_placeholders, to_magic_line
 from venice_jupyter.session import CAPABILITIES, Prepared
 from venice_jupyter.sinks import LoggedSink, WidgetSink
 from venice_jupyter.tools import Toolbox, ToolPolicy
 from venice_jupyter.widgets._approval import ButtonApprover
 from venice_jupyter.widgets._controls import ParamControls
 from venice_jupyter.widgets._loop import current_loop, on_loop
-from venice_jupyter.widgets.panel._picker import ConversationPicker, model_options
+from venice_jupyter.widgets.panel._attach import AttachBox
+from venice_jupyter.widgets.panel._picker import NEEDS, ConversationPicker, model_options
 
 __all__ = ["Panel", "panel"]
 
@@ -116,6 +119,11 @@ class Panel(w.VBox):  # type: ignore[misc]
         wide = {"description_width": "90px"}
         self.model = w.Dropdown(options=options, value=wanted, description="Model", style=wide,
                                 layout=_box("460px"))  # fmt: skip
+        # Which models the picker lists: those with a capability (image input, tools …).
+        self.needs = w.Dropdown(options=NEEDS, value="", description="Needs",
+                                style={"description_width": "45px"}, layout=_box("210px"),
+                                disabled=self.catalog is None)  # fmt: skip
+        self.attach = AttachBox()  # files for the next message
         self.conversation = picker.dropdown
         self.controls = ParamControls()
         self.system = w.Textarea(value=picker.get().system or "", placeholder="System prompt",
@@ -143,9 +151,9 @@ class Panel(w.VBox):  # type: ignore[misc]
         )
         buttons = w.HBox([self.send_button, self.stop_button, self.retry_button,
                           self.clear_button, self.forget, self.copy_button])  # fmt: skip
-        top = w.HBox([self.model, picker.dropdown, picker.new])
+        top = w.HBox([self.model, self.needs, picker.dropdown, picker.new])
         settings = w.Accordion(children=[grid], titles=("Parameters",), selected_index=0)
-        super().__init__([top, settings, self.system, self.prompt, buttons,
+        super().__init__([top, settings, self.system, self.prompt, self.attach.widget, buttons,
                           self.status, self.approval, self.output, self.stats,
                           self.cell])  # fmt: skip
         self._wire()
@@ -157,6 +165,7 @@ class Panel(w.VBox):  # type: ignore[misc]
 
     def _wire(self) -> None:
         self.model.observe(lambda _c: self._on_model(), names="value")
+        self.needs.observe(lambda _c: self._filter_models(), names="value")
         self.picker.on_pick = lambda conv: setattr(self.system, "value", conv.system or "")
         for button, action in [
             (self.send_button, self.ask),
@@ -207,6 +216,20 @@ class Panel(w.VBox):  # type: ignore[misc]
     def busy(self) -> bool:
         return self.task is not None and not self.task.done()
 
+    def _filter_models(self) -> None:
+        """Only models with the capability picked under Needs; the model stays if it has it."""
+        if self.catalog is None:
+            return
+        options = model_options(self.catalog, self.needs.value)
+        if not options:
+            self._say(f"No model has {self.needs.label}.", "warn")
+            return
+        current = self.model.value
+        ids = [value for _, value in options]
+        self.model.options = options
+        self.model.value = current if current in ids else ids[0]
+        self._say("")
+
     def _on_model(self) -> None:
         info = self.catalog.resolve(self.model.value) if self.catalog is not None else None
         self.controls.apply_model(info, CAPABILITIES)
@@ -244,12 +267,15 @@ class Panel(w.VBox):  # type: ignore[misc]
                 "(or from a coroutine)."
             ) from None
         try:
-            prepared = self._prepare(text, drop_last=drop_last)
+            attachments = self.attach.last if drop_last else self.attach.attachments()
+            prepared = self._prepare(text, attachments, drop_last=drop_last)
         except VeniceError as err:
             self.last_error = err
             self._say(err.message, "error")
             return None
         self._last_prompt = text
+        self.attach.last = attachments
+        self.attach.clear()  # they went with this message
         self.last_error = self.last_reply = None
         self._sink = sink = WidgetSink(self.output, updates_per_second=self.updates_per_second)
         self.stats.value = ""
@@ -261,7 +287,7 @@ class Panel(w.VBox):  # type: ignore[misc]
         self._say(f"Streaming from {prepared.model}… {self._note or ''}".strip())
         return self.task
 
-    def _prepare(self, text: str, *, drop_last: bool) -> Prepared:
+    def _prepare(self, text: str, attachments: list[Attachment], *, drop_last: bool) -> Prepared:
         conversation = self.picker.get()
         dropped = None
         last = conversation.turns[-1] if conversation.turns else None
@@ -276,6 +302,7 @@ class Panel(w.VBox):  # type: ignore[misc]
                 model=self.model.value,
                 conversation=conversation,
                 system=system,
+                attachments=attachments,
                 catalog=self.catalog,
                 max_turns=settings.history_turns,
                 max_tokens=settings.history_tokens,
