@@ -159,7 +159,7 @@ def _prepare(
         max_tokens=home.settings.history_tokens,
         tools=tools,
         tool_policy=policy,
-        approver=approver or (InputApprover() if policy.approve else None),
+        approver=approver or (InputApprover(home.tool_approvals) if policy.approve else None),
     )
 
 

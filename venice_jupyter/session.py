@@ -365,7 +365,9 @@ class Session:
 
 
 def _rounds(prepared: Prepared) -> Rounds:
-    return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy)
+    approver = prepared.approver
+    always = approver.always if approver is not None else set()
+    return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy, always=always)
 
 
 def _with_search_results(params: ChatParams, suffix: Mapping[str, Any]) -> ChatParams:

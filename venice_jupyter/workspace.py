@@ -149,6 +149,7 @@ class Workspace:
         self.settings = settings if settings is not None else VeniceSettings()
         self._retry = retry
         self.conversations = ConversationStore(default_conversation_name())
+        self.tool_approvals: set[str] = set()  # functions "always" approved, for the kernel
         self.params: dict[str, Any] = {}
         self.last_failed: Prepared | None = None
         self.last_partial: Reply | None = None

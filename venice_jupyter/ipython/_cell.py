@@ -167,7 +167,8 @@ class CellRequest:
         )
 
     def _approver(self) -> Approver:
-        return InputApprover()  # the input box under the cell, or a terminal's prompt
+        # The input box under the cell, or a terminal's prompt; "always" lasts the kernel.
+        return InputApprover(self.state.tool_approvals)
 
     def show_dry_run(self, prepared: Prepared) -> None:
         config = self.state.session().client.config

@@ -128,8 +128,8 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--approve",),
         {
             "action": "store_true",
-            "help": "Ask before each tool call runs: Run, Skip or Always for that function "
-            "(also `%venice set approve_tools=true`).",
+            "help": "Ask before each tool call runs: run, skip (Enter), or always run that "
+            "function for the rest of the kernel (also `%venice set approve_tools=true`).",
         },
     ),
     (

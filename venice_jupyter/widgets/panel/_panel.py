@@ -96,6 +96,8 @@ class Panel(w.VBox):  # type: ignore[misc]
         # in the kernel, and with ``approve`` the panel asks first (Run, Skip, Always).
         self.toolbox = Toolbox.of(tools) if tools is not None else None
         self.approve = approve
+        # One for the panel's life: "Always for this function" holds for its later questions.
+        self._approver = ButtonApprover(self._ask, self._asked)
         self.updates_per_second = updates_per_second or workspace.settings.updates_per_second
         self.task: asyncio.Task[Reply] | None = None
         self._loop = current_loop()  # the kernel's main loop when made in a cell
@@ -313,7 +315,7 @@ class Panel(w.VBox):  # type: ignore[misc]
                     result_chars=settings.tool_result_chars,
                     approve=self.approve or settings.approve_tools,
                 ),
-                approver=ButtonApprover(self._ask, self._asked),
+                approver=self._approver,
             )
         except VeniceError:
             if dropped is not None:
