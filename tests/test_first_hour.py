@@ -394,3 +394,28 @@ def test_cache_and_batch_from_a_cell(k: Kernel, server: OfflineServer) -> None:
     sent = sorted(r["messages"][-1]["content"] for r in server.requests[before:])
     assert sent == sorted(f"Tell me about {t}." for t in ("bread", "tea", "the moon"))
     assert ex.status == "ok"
+
+
+# -- the second trial: what -c NAME means to undo and retry -----------------------------------
+
+
+def test_undo_and_retry_act_on_the_conversation_the_last_cell_used(
+    k: Kernel, server: OfflineServer
+) -> None:
+    home = k.value("__import__('venice_jupyter').workspace.current().conversations.current")
+    ok(k, "%venice fork f2")  # f2 is current (and empty)
+    ok(k, "%%venice -c work --new --max-completion-tokens 5\nwork turn")
+    ex = ok(k, "%venice retry")
+    assert not ex.of_type("execute_result")  # the answer streamed; no Reply repr under it
+    assert "work turn" in json.dumps(server.requests[-1]["messages"])
+    ex = ok(k, "%venice undo")
+    assert ex.stdout.strip() == "Removed the last turn of 'work' (0 turns left)."
+    assert turns(k, "f2") == 0 and turns(k, "work") == 0  # f2 was never touched
+    assert ok(k, "%venice undo").stdout.strip() == "Nothing to undo: 'work' is empty."
+    message = refused(k, "%venice retry")
+    assert "'work'" in message and "%venice retry NAME" in message
+    ok(k, "%%venice --max-completion-tokens 5\nplain turn")  # a plain cell: the current one
+    assert turns(k, "f2") == 1
+    assert "'f2'" in ok(k, "%venice undo").stdout
+    assert "'nope'" in refused(k, "%venice undo nope")
+    ok(k, f"%venice switch {home}")

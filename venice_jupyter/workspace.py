@@ -150,6 +150,7 @@ class Workspace:
         self._retry = retry
         self.conversations = ConversationStore(default_conversation_name())
         self.tool_approvals: set[str] = set()  # functions "always" approved, for the kernel
+        self.last_used: str | None = None  # the conversation of the last %%venice cell
         self.params: dict[str, Any] = {}
         self.last_failed: Prepared | None = None
         self.last_partial: Reply | None = None

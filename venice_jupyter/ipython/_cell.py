@@ -136,6 +136,9 @@ class CellRequest:
             conversation = (
                 store.new(opts.conversation) if opts.new else store.get(opts.conversation)
             )
+            # `%venice undo` and `retry` act on the conversation the last cell used, so that
+            # after a `-c NAME` cell they undo that cell, not a turn of the current one.
+            state.last_used = conversation.name
             if system:
                 conversation.system = system
         session = state.session()

@@ -39,7 +39,13 @@ REASONING = ("show", "hide", "off")
 OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-m", "--model"), {"help": "Model id, trait (e.g. default) or alias, feature suffix ok."}),
     (("--system",), {"help": "System prompt for this conversation (text or a variable name)."}),
-    (("-c", "--conversation"), {"metavar": "NAME", "help": "Conversation to use (created)."}),
+    (
+        ("-c", "--conversation"),
+        {
+            "metavar": "NAME",
+            "help": "Conversation for this cell (created); `%venice switch NAME` makes it current.",
+        },
+    ),
     (("--new",), {"action": "store_true", "help": "Start the conversation afresh."}),
     (
         ("--no-history",),
