@@ -419,3 +419,29 @@ def test_undo_and_retry_act_on_the_conversation_the_last_cell_used(
     assert "'f2'" in ok(k, "%venice undo").stdout
     assert "'nope'" in refused(k, "%venice undo nope")
     ok(k, f"%venice switch {home}")
+
+
+def test_set_unset_and_unknown_options_say_what_they_did(k: Kernel) -> None:
+    assert "`%%venice --help` lists them" in refused(k, "%%venice --bogus 1\nHi.")
+    assert "Did you mean --temperature" in refused(k, "%%venice --temprature 1\nHi.")
+    out = ok(k, "%venice set temperature=0.5").stdout
+    assert out.strip() == "Defaults sent with every request: temperature=0.5."
+    assert "Setting history_turns=3." in ok(k, "%venice set history_turns=3").stdout
+    out = ok(k, "%venice unset temperature top_k").stdout
+    assert out.strip() == "Dropped temperature; top_k was not set; no default parameters."
+    assert "nothingset" in refused(k, "%venice unset nothingset")
+    ok(k, "%venice set history_turns=0")
+
+
+def test_online_without_a_key_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from venice_jupyter.ipython.commands import run_command
+    from venice_jupyter.workspace import VeniceSettings, Workspace
+
+    monkeypatch.delenv("VENICE_API_KEY", raising=False)
+    monkeypatch.delenv("VENICE_BASE_URL", raising=False)
+    home = Workspace(VeniceSettings())
+    run_command(home, None, "online")
+    assert "Online needs an API key: `%venice key`" in capsys.readouterr().out
+    home.close()

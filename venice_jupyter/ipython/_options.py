@@ -232,9 +232,9 @@ def _unknown_option_error(message: str) -> ParameterError:
     words = [w for w in message.replace(",", " ").split() if w.startswith("-")]
     hint = ""
     if words:
-        close = difflib.get_close_matches(words[0], all_flags(), n=3)
-        if close:
-            hint = f"Did you mean {', '.join(close)}?"
+        # 0.75: a typo (--temprature) is close; an unrelated word (--bogus ~ --out) is not.
+        close = difflib.get_close_matches(words[0], all_flags(), n=3, cutoff=0.75)
+        hint = f"Did you mean {', '.join(close)}?" if close else "`%%venice --help` lists them."
     return ParameterError(
         "option", " ".join(words) or message, "one of the options in `%%venice --help`", hint=hint
     )

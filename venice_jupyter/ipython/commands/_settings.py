@@ -50,13 +50,37 @@ def _set(state: Workspace, shell: Any, args: list[str]) -> None:
     ChatParams.from_mapping(params)  # cross-field checks before anything changes
     state.params = params
     state.reset_session()
+    changed = [arg.partition("=")[0].strip().replace("-", "_") for arg in args]
+    settings = [f"{k}={getattr(state.settings, k)}" for k in changed if k in SETTINGS]
+    if settings:
+        print(f"Setting {', '.join(settings)}.")
+    if any(k not in SETTINGS for k in changed):
+        print(_defaults_line(state).capitalize())
 
 
 @command("unset", "KEY …: drop default parameters")
 def _unset(state: Workspace, shell: Any, args: list[str]) -> None:
-    for key in args:
-        state.params.pop(key.replace("-", "_"), None)
+    from venice_jupyter.request import PARAMS, suggest
+
+    keys = [key.replace("-", "_") for key in args]
+    if not keys:
+        raise ParameterError("%venice unset", "(nothing)", "the names of defaults to drop")
+    for key in keys:  # a typo is refused before anything is dropped
+        if key not in PARAMS and key not in state.params:
+            raise ParameterError("%venice unset", key, "a request parameter", hint=suggest(key))
+    dropped = [key for key in keys if state.params.pop(key, None) is not None]
+    unset = [key for key in keys if key not in dropped]
     state.reset_session()
+    said = [
+        f"Dropped {', '.join(dropped)}" if dropped else "",
+        f"{', '.join(unset)} {'was' if len(unset) == 1 else 'were'} not set" if unset else "",
+    ]
+    print("; ".join(x for x in said if x) + "; " + _defaults_line(state))
+
+
+def _defaults_line(state: Workspace) -> str:
+    shown = ", ".join(f"{k}={v}" for k, v in state.params.items())
+    return f"defaults sent with every request: {shown}." if shown else "no default parameters."
 
 
 def _model_row(state: Workspace) -> str:
@@ -160,4 +184,8 @@ def _offline(state: Workspace, shell: Any, args: list[str]) -> None:
 def _online(state: Workspace, shell: Any, args: list[str]) -> None:
     state.settings.offline = False
     state.reset_session()
+    if state.wants_offline:  # no key: nothing online could answer
+        print(f"Backend: {state.backend}. Online needs an API key: `%venice key` asks for "
+              "one (or set VENICE_API_KEY), then `%venice online` again.")  # fmt: skip
+        return
     print(f"Backend: {state.backend}")
