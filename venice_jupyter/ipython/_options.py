@@ -127,7 +127,8 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         {
             "metavar": "VAR",
             "help": "Send the cell once per row of VAR (a list, Series or DataFrame), the cell "
-            "a template whose {column}s are filled per row; returns the batch run.",
+            "a template whose {column}s are filled per row ({prompt} for a list of strings); "
+            "returns the batch run.",
         },
     ),
     (

@@ -175,8 +175,13 @@ def cache_stats(db: sqlite3.Connection, path: str) -> CacheStats:
 
 
 def forget_keys(db: sqlite3.Connection) -> int:
-    cursor = db.execute("UPDATE exchanges SET request_key = NULL WHERE request_key IS NOT NULL")
-    return int(cursor.rowcount)
+    """Unlink every answer from its request; how many answers could have been served (the
+    number ``cache stats`` showed: failed and cut-off exchanges carry a key but never answer)."""
+    (answers,) = db.execute(
+        "SELECT COUNT(*) FROM exchanges WHERE status = 'complete' AND request_key IS NOT NULL"
+    ).fetchone()
+    db.execute("UPDATE exchanges SET request_key = NULL WHERE request_key IS NOT NULL")
+    return int(answers)
 
 
 @dataclass(frozen=True)

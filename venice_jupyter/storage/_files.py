@@ -167,7 +167,11 @@ def save(conv: Conversation, path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise ConfigError(f"Cannot save the conversation to {target}: {exc}") from None
+        # Name the user's path and the reason, not the temporary file's name.
+        reason = exc.strerror or str(exc)
+        if not target.parent.is_dir():
+            reason = f"the folder {target.parent} does not exist"
+        raise ConfigError(f"Cannot save the conversation to {target}: {reason}.") from None
     return target
 
 
