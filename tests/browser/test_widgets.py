@@ -35,7 +35,8 @@ MODELS = ["venice-offline", "venice-offline-small", "venice-offline-reasoning"]
 COMPARE = (
     f"%%venice --compare {','.join(MODELS)} --max-completion-tokens 60\nExplain how bread rises."
 )
-STATS = re.compile(r"\d+→\d+ tokens · TTFT \d+ ms · [\d.]+ tok/s")
+# "(N cached)" after the tokens once a conversation's prefix is in the prompt cache.
+STATS = re.compile(r"\d+→\d+ tokens( \(\d+ cached[^)]*\))? · TTFT \d+ ms · [\d.]+ tok/s")
 
 # Records the text length of an element each time its DOM changes (no polling, no sleeps).
 RECORD_LENGTHS = """
@@ -271,7 +272,7 @@ def test_panel_sends_a_second_prompt(
     nb.run(1)
     panel = show_panel(nb, 1)
     settled = panel.root.locator(".venice-status.venice-error").or_(
-        panel.stats.locator(".venice-status")
+        panel.stats.locator(".venice-status").first  # the stats line (the account line follows)
     )
 
     panel.prompt.fill("What is a levain?")
