@@ -11,6 +11,7 @@ from venice_jupyter.offline.models._catalog import (
     OfflineModel,
 )
 from venice_jupyter.offline.models._corpus import CORPUS_DIR, corpus_digest, load_answers
+from venice_jupyter.offline.models._cuts import ranked
 from venice_jupyter.offline.models._gguf import GGUFError, GGUFHeader, read_header
 from venice_jupyter.offline.models._grammar import GrammarMask, schema_grammar
 from venice_jupyter.offline.models._llama import EngineError, LlamaEngine, engine_installed
@@ -89,6 +90,7 @@ __all__ = [
     "penalize",
     "pipeline",
     "processed_logprobs",
+    "ranked",
     "read_header",
     "resolve",
     "sample",
