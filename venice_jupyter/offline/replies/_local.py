@@ -61,7 +61,8 @@ class Generation:
     prompt: tuple[int, ...]
     settings: SamplingSettings
     seed: int | None
-    tokens: list[list[int]] = field(default_factory=list)  # per choice, as sampled
+    # per choice, every token sampled, the one that ended it included (end of text, a stop id)
+    tokens: list[list[int]] = field(default_factory=list)
 
 
 _recent: OrderedDict[str, Generation] = OrderedDict()
@@ -134,10 +135,10 @@ class LocalChoice:
                 finish = Finish("stop")
                 break
             budget.used += 1
+            self.tokens.append(token)
             if token in engine.eog or token in plan.stop_ids:
                 finish = Finish("stop", None if token in engine.eog else "stop")
                 break
-            self.tokens.append(token)
             if grammar is not None:
                 grammar.accept(token)
                 written += engine.pieces[token]
