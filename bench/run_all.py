@@ -22,7 +22,8 @@ from bench._common import REPO, Result
 
 __all__ = ["BENCHMARKS", "main"]
 
-BENCHMARKS = ("stream_cpu", "ttft", "offline", "magic", "load_ext", "widgets", "hostile")
+BENCHMARKS = ("stream_cpu", "ttft", "offline", "magic", "load_ext", "widgets", "hostile", "batch",
+              "tools")  # fmt: skip
 # ipykernel's start-up warning about TCP without CurveZMQ keys: noise here, on loopback.
 _NOISE = "Kernel is running over TCP without encryption"
 

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 
 from bench import (
+    bench_batch,
     bench_hostile,
     bench_load_ext,
     bench_magic,
@@ -88,6 +89,16 @@ def check_hostile_costs_are_measured_for_the_named_answers() -> None:
     assert by_name["interpolate_1mb_cell_worst_s"].value > 0
 
 
+def check_batch_throughput_cache_and_memory_are_measured() -> None:
+    from venice_jupyter.offline import OfflineServer
+
+    with OfflineServer() as server:
+        numbers = bench_batch.measure_throughput(server.base_url, rows=20, sample=3, latency=0.01)
+        assert numbers["sequential_per_row"] >= 0.01 and numbers["wall"] > 0
+        assert numbers["cpu"] > 0 and numbers["cached_wall"] > 0
+        assert bench_batch.measure_memory(server.base_url, rows=20) > 0
+
+
 def check_markdown_answer_is_long_varied_markdown() -> None:
     text = markdown_answer(3000, seed=3)
     assert len(tokenize(text)) >= 3000
@@ -111,6 +122,12 @@ def kernel_check_load_ext_timing_and_importtime() -> None:
     modules = [module for module, _, _ in rows]
     assert "venice_jupyter.ipython._magics" in modules
     assert not any(m.startswith("IPython") for m in modules)
+
+
+def check_tool_round_and_turn_are_measured() -> None:
+    from bench import bench_tools
+
+    assert all(t > 0 for t in bench_tools.measure_round(5))
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || { echo "No .venv yet: run 'bash scripts/test.sh' once." >&2; exit 1; }
 .venv/bin/ruff check .
-.venv/bin/ruff format --check . >/dev/null
+.venv/bin/ruff format --check . | { grep -v "already formatted" || true; }
 .venv/bin/mypy
 .venv/bin/python -m pytest -q -m "not kernel and not browser and not wheel and not live" "$@"

@@ -20,6 +20,7 @@ from testkit.keys import TEST_KEY
 class Execution:
     reply: dict[str, Any]
     messages: list[dict[str, Any]] = field(default_factory=list)
+    prompts: list[str] = field(default_factory=list)  # what input() asked
 
     @property
     def status(self) -> str:
@@ -63,17 +64,51 @@ class Kernel:
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)
 
-    def execute(self, code: str, timeout: float = 60, *, on_message: Any = None) -> Execution:
-        msg_id = self.client.execute(code, store_history=True, allow_stdin=False)
+    def execute(
+        self,
+        code: str,
+        timeout: float = 60,
+        *,
+        on_message: Any = None,
+        cell_id: str = "",
+        answers: list[str] | None = None,
+    ) -> Execution:
+        """Run ``code``; ``cell_id`` is sent in the request's metadata as JupyterLab does;
+        ``answers`` are typed, one per ``input()`` prompt, as a front end's input box does
+        (``Execution.prompts`` keeps what was asked)."""
+        stdin = answers is not None
+        if cell_id:
+            content = {
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": stdin,
+                "stop_on_error": True,
+            }
+            msg = self.client.session.msg(
+                "execute_request", content, metadata={"cellId": cell_id}
+            )  # fmt: skip
+            self.client.shell_channel.send(msg)
+            msg_id = msg["header"]["msg_id"]
+        else:
+            msg_id = self.client.execute(code, store_history=True, allow_stdin=stdin)
         messages: list[dict[str, Any]] = []
+        prompts: list[str] = []
         deadline = time.monotonic() + timeout
         idle = False
         while not idle:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"cell did not finish in {timeout}s: {code[:80]!r}")
+            if stdin and self.client.stdin_channel.msg_ready():
+                request = self.client.get_stdin_msg(timeout=1)
+                prompts.append(request["content"]["prompt"])
+                self.client.input(answers.pop(0) if answers else "")
             try:
-                msg = self.client.get_iopub_msg(timeout=remaining)
+                msg = self.client.get_iopub_msg(
+                    timeout=min(remaining, 0.05) if stdin else remaining
+                )
             except queue.Empty:
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
@@ -87,7 +122,7 @@ class Kernel:
         reply = self.client.get_shell_msg(timeout=timeout)
         while reply["parent_header"].get("msg_id") != msg_id:
             reply = self.client.get_shell_msg(timeout=timeout)
-        return Execution(reply, messages)
+        return Execution(reply, messages, prompts)
 
     def interrupt(self) -> None:
         self.km.interrupt_kernel()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.leakscan import TEST_KEY
 from tests.spec_validator import validate_request
+from venice_jupyter.api import RetryPolicy
 from venice_jupyter.offline import OfflineServer
+from venice_jupyter.workspace import VeniceSettings, Workspace
 
 __all__ = ["TEST_KEY"]
 
@@ -50,3 +53,12 @@ def http(lenient_server: OfflineServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=lenient_server.base_url, timeout=10) as client:
         yield client
     lenient_server.clear_faults()
+
+
+@pytest.fixture
+def home(server: OfflineServer, tmp_path: Path) -> Iterator[Workspace]:
+    """A workspace of the test's own on ``server``: its log in ``tmp_path``, short retry waits."""
+    settings = VeniceSettings(base_url=server.base_url, log_path=str(tmp_path / "log.sqlite3"))
+    workspace = Workspace(settings, retry=RetryPolicy(base_delay=0.01, max_delay=0.05))
+    yield workspace
+    workspace.close()

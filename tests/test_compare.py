@@ -15,6 +15,7 @@ import ipywidgets as w
 import pytest
 
 from testkit.kernel import Kernel, venice_kernel
+from venice_jupyter.api import RateGate
 from venice_jupyter.api._async import AsyncVeniceClient
 from venice_jupyter.api._sync import VeniceClient
 from venice_jupyter.conversation import Conversation
@@ -24,7 +25,7 @@ from venice_jupyter.reply import Choice, Delta, Reply, ResponseMeta
 from venice_jupyter.request import _messages as msg
 from venice_jupyter.session import Session
 from venice_jupyter.widgets.compare._compare import CompareView, compare
-from venice_jupyter.widgets.compare._plan import RateGate, plan_columns
+from venice_jupyter.widgets.compare._plan import plan_columns
 
 MODELS = ["venice-offline", "venice-offline-small", "venice-offline-reasoning"]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -137,8 +138,11 @@ def test_three_models_fill_three_columns(server: OfflineServer) -> None:
     assert {"label", "text", "ttft_s", "tokens_per_s", "cost_usd", "finish_reason"} <= set(table[0])
     assert table[0]["text"] == results[0].text
     json.dumps(table)  # plain data
-    with pytest.raises(ConfigError, match="pandas"):
-        view.to_dataframe()
+    assert list(view.to_dataframe()["model"]) == MODELS  # pandas is in the test extra
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "pandas", None)  # as if it were not installed
+        with pytest.raises(ConfigError, match="pandas"):
+            view.to_dataframe()
 
 
 def test_settings_mode_sends_each_setting(server: OfflineServer) -> None:

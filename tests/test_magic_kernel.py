@@ -142,7 +142,7 @@ BAD_INPUTS = [
     ("%%venice --json-schema missing_var\nhi", "missing_var"),
     ("bad_schema = 42", None),
     ("%%venice --json-schema bad_schema\nhi", "JSON Schema"),
-    ("%%venice\nHello {undefined_name}", "undefined_name"),
+    ("%%venice\nHello {In.nope}", "In.nope"),
     ("%%venice\n   \n", "cell"),
     ("%%venice -m venice-offline-small --logprobs true\nhi", "logprobs"),
     ("%%venice --image /no/such/file.png\nhi", "/no/such/file.png"),
@@ -173,7 +173,10 @@ def test_dry_run_shows_the_exact_body_and_sends_nothing(k: Kernel, server: Offli
     data = bundle_of(ex.of_type("display_data")[0])
     body = data["application/json"]
     assert body["temperature"] == 0.3
-    assert body["venice_parameters"] == {"enable_web_search": "on"}
+    assert body["venice_parameters"] == {
+        "enable_web_search": "on",
+        "include_search_results_in_stream": True,
+    }
     assert body["messages"][-1] == {"role": "user", "content": "What is new?"}
     assert len(server.requests) == before
 
@@ -192,7 +195,8 @@ def test_out_variable_json_schema_and_interpolation(k: Kernel, server: OfflineSe
     assert server.requests[-1]["response_format"]["type"] == "json_schema"
     result = ex.of_type("execute_result")[0]["content"]["data"]["text/plain"]
     assert "'rating'" in result
-    assert k.value("type(r).__name__") == "Reply"
+    assert k.value("type(r).__name__") == "dict"  # -o holds the parsed answer
+    assert k.value("sorted(r)") == ["name", "rating"]
 
 
 def test_line_commands(k: Kernel, tmp_path: Path) -> None:

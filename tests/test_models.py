@@ -328,7 +328,7 @@ def test_logprobs_error_message_reads_well(catalog: ModelCatalog) -> None:
         check(catalog, "llama-3.2-3b", logprobs=True)
     message = str(info.value)
     assert message == (
-        "logprobs: True is not allowed; expected a model with logprobs support, which "
+        "logprobs: true is not allowed; expected a model with logprobs support, which "
         "llama-3.2-3b lacks. Try gemma-4-uncensored, google-gemma-4-26b-a4b-it, "
         "google-gemma-4-31b-it (see `%venice models`), or drop logprobs."
     )

@@ -14,7 +14,6 @@ import pytest
 
 import venice_jupyter
 from testkit.kernel import Kernel, running_kernel
-from venice_jupyter import workspace
 from venice_jupyter.errors import ParameterError, SchemaMismatchError
 from venice_jupyter.offline import OfflineServer
 
@@ -56,16 +55,6 @@ def test_achat_under_asyncio_run_twice(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True", "20"]
     assert "ResourceWarning" not in done.stderr and "unclosed" not in done.stderr
-
-
-@pytest.fixture
-def home(server: OfflineServer, tmp_path: Path) -> Any:
-    settings = workspace.VeniceSettings()
-    settings.base_url = server.base_url
-    settings.log_path = str(tmp_path / "log.sqlite3")
-    ws = workspace.Workspace(settings)
-    yield ws
-    ws.close()
 
 
 def test_chat_returns_a_reply_whose_str_is_the_text(home: Any) -> None:

@@ -160,7 +160,8 @@ PUBLIC = {
     "venice_jupyter": {
         "APIError", "CapabilityError", "ConfigError", "Conversation", "MissingKeyError",
         "ParameterError", "RateLimitError", "Reply", "SchemaMismatchError", "StreamCancelled",
-        "TransportError", "VeniceError", "Workspace", "__version__", "achat", "chat", "compare",
+        "TransportError", "VeniceError", "Workspace", "__version__", "abatch", "achat", "batch",
+        "chat", "compare",
         "load_ipython_extension", "panel", "sampling_lab", "unload_ipython_extension",
     },
 }  # fmt: skip

@@ -95,3 +95,30 @@ def test_the_key_never_appears_in_outputs_logs_exports_or_notebooks(tmp_path: Pa
         if path.is_file():
             leaks += _scan(path.read_bytes().decode("utf-8", "replace"), str(path))
     assert leaks == []
+
+
+def test_terminal_compare_and_samples_print_text_columns(
+    server: OfflineServer, tmp_path: Path
+) -> None:
+    script = tmp_path / "compare.ipy"
+    script.write_text(
+        "%load_ext venice_jupyter\n"
+        "r = get_ipython().run_cell_magic('venice', '--compare venice-offline,venice-offline-small"
+        " --max-completion-tokens 12', 'Tell me about tea.')\n"
+        "print('RESULT', repr(r))\n"
+        "s = get_ipython().run_cell_magic('venice', '--samples 2 --seed 3 "
+        "--max-completion-tokens 8', 'Tell me about tea.')\n"
+        "print('STATUSES', [x.status for x in s])\n"
+    )
+    ipython = Path(sys.executable).parent / "ipython"
+    done = subprocess.run(
+        [str(ipython), "--no-banner", "--colors=NoColor", str(script)],
+        env=isolated_env(tmp_path, VENICE_BASE_URL=server.base_url),
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "=== venice-offline ===" in out and "=== venice-offline-small ===" in out
+    assert "RESULT venice-offline [done]" in out and "tokens" in out
+    assert "STATUSES ['done', 'done']" in out
+    assert "Widget" not in out and "<div" not in out and "Traceback" not in done.stderr

@@ -1,6 +1,7 @@
 """venice-jupyter: the Venice.ai chat completions API in Jupyter, and from any Python code.
 
     reply = venice_jupyter.chat("Why is the sky blue?")      # or: await achat(...)
+    table = venice_jupyter.batch(prompts_or_dataframe)       # many prompts, cached re-runs
     venice_jupyter.panel() / .compare(...) / .sampling_lab(...)     ipywidgets you can compose
     %load_ext venice_jupyter                                 %%venice and %venice in a notebook
 
@@ -30,6 +31,7 @@ from venice_jupyter.ipython import load_ipython_extension, unload_ipython_extens
 
 if TYPE_CHECKING:
     from venice_jupyter._chat import achat, chat
+    from venice_jupyter.batching import abatch, batch
     from venice_jupyter.conversation import Conversation
     from venice_jupyter.reply import Reply
     from venice_jupyter.widgets.compare import compare
@@ -52,7 +54,9 @@ __all__ = [
     "VeniceError",
     "Workspace",
     "__version__",
+    "abatch",
     "achat",
+    "batch",
     "chat",
     "compare",
     "load_ipython_extension",
@@ -63,7 +67,9 @@ __all__ = [
 
 # Public name -> the module that defines it, imported when the name is first used.
 _LAZY = {
+    "abatch": "venice_jupyter.batching",
     "achat": "venice_jupyter._chat",
+    "batch": "venice_jupyter.batching",
     "chat": "venice_jupyter._chat",
     "Conversation": "venice_jupyter.conversation",
     "Reply": "venice_jupyter.reply",

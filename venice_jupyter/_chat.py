@@ -24,6 +24,7 @@ from venice_jupyter.reply import Reply
 from venice_jupyter.request import ChatParams, parse_structured, response_format_for, to_data_url
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, QuietSink
+from venice_jupyter.tools import Approver, InputApprover, ToolPolicy
 
 __all__ = ["achat", "chat"]
 
@@ -36,6 +37,9 @@ def chat(
     system: str | None = None,
     images: Sequence[Any] = (),
     schema: Any = None,
+    tools: Any = None,
+    approve: bool | None = None,
+    approver: Approver | None = None,
     workspace: ws.Workspace | None = None,
     **params: Any,
 ) -> Reply:
@@ -45,13 +49,16 @@ def chat(
     this turn recorded; None sends the prompt alone. ``system``: a system prompt. ``images``:
     paths, URLs, bytes or image objects. ``schema``: a JSON Schema dict or a pydantic model;
     the answer is then JSON and ``reply.parsed`` holds it (the model's instance for pydantic).
+    ``tools``: Python functions (or tool specs) the model may call; they run here, round after
+    round, until it answers (``max_tool_rounds=``, ``tool_timeout=`` seconds); ``approve=True``
+    asks before each call (``input()``, or pass ``approver=``).
     Every other keyword is a request parameter (``temperature=0.2``, ``max_completion_tokens=
     200``, ``enable_web_search="on"``), checked before anything is sent.
     """
     home = workspace or ws.current()
     session = home.session()
     prepared = _prepare(home, session, session.catalog(), prompt, model, conversation,
-                        system, images, schema, params)  # fmt: skip
+                        system, images, schema, tools, approve, approver, params)  # fmt: skip
     reply = session.run(prepared, _sink(home))
     return _parsed(reply, schema)
 
@@ -64,6 +71,9 @@ async def achat(
     system: str | None = None,
     images: Sequence[Any] = (),
     schema: Any = None,
+    tools: Any = None,
+    approve: bool | None = None,
+    approver: Approver | None = None,
     workspace: ws.Workspace | None = None,
     **params: Any,
 ) -> Reply:
@@ -73,7 +83,7 @@ async def achat(
     async with session.call_aclient() as client:
         catalog = await session.acatalog(client)
         prepared = _prepare(home, session, catalog, prompt, model, conversation,
-                            system, images, schema, params)  # fmt: skip
+                            system, images, schema, tools, approve, approver, params)  # fmt: skip
         reply = await session.arun(prepared, _sink(home), client=client)
     return _parsed(reply, schema)
 
@@ -88,12 +98,22 @@ def _prepare(
     system: str | None,
     images: Sequence[Any],
     schema: Any,
+    tools: Any,
+    approve: bool | None,
+    approver: Approver | None,
     params: dict[str, Any],
 ) -> Prepared:
     if not isinstance(prompt, str):
         raise ParameterError("prompt", prompt, "the prompt as a string")
     if isinstance(images, (str, bytes)):
         images = [images]
+    settings = home.settings
+    policy = ToolPolicy(
+        max_rounds=params.pop("max_tool_rounds", None) or settings.max_tool_rounds,
+        timeout=params.pop("tool_timeout", None) or settings.tool_timeout or None,
+        result_chars=settings.tool_result_chars,
+        approve=settings.approve_tools if approve is None else approve,
+    )
     checked = ChatParams.from_mapping(params)
     if schema is not None:
         checked = checked.set(response_format=response_format_for(schema))
@@ -116,6 +136,9 @@ def _prepare(
         catalog=catalog,
         max_turns=home.settings.history_turns,
         max_tokens=home.settings.history_tokens,
+        tools=tools,
+        tool_policy=policy,
+        approver=approver or (InputApprover() if policy.approve else None),
     )
 
 

@@ -7,7 +7,7 @@
     │   └── CapabilityError        the model lacks what the request needs
     ├── APIError                   the server answered with an error (status, code, body)
     │   ├── BadRequestError        400 / 413 / 415 / 422
-    │   ├── AuthenticationError    401
+    │   ├── AuthenticationError    401, or 402 "Authentication required" (no key sent)
     │   ├── PaymentRequiredError   402: balance or spend limit
     │   ├── PermissionDeniedError  403
     │   ├── NotFoundError          404: unknown model or character
@@ -89,7 +89,14 @@ class ParameterError(VeniceError, ValueError):
     """An invalid request value: names the field, the value and what is allowed."""
 
     def __init__(self, field: str, value: Any, allowed: str, *, hint: str = "") -> None:
-        shown = repr(value)
+        # JSON's spelling for what a user types as true/false/null; Python's repr otherwise.
+        shown = (
+            {True: "true", False: "false"}.get(value, repr(value))
+            if isinstance(value, bool)
+            else "null"
+            if value is None
+            else repr(value)
+        )
         if len(shown) > 80:
             shown = shown[:77] + "..."
         message = f"{field}: {shown} is not allowed; expected {allowed}."
@@ -99,6 +106,7 @@ class ParameterError(VeniceError, ValueError):
         self.field = field
         self.value = value
         self.allowed = allowed
+        self.hint = hint
 
 
 class CapabilityError(ParameterError):

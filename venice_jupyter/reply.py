@@ -139,6 +139,8 @@ class Reply:
     timings: Timings = field(default_factory=Timings)
     complete: bool = False  # True once the stream ended normally ([DONE] or end of body)
     parsed: Any = None  # a structured answer (schema=, --json-schema), read back
+    notes: list[str] = field(default_factory=list)  # what the footer must say (a limit hit)
+    cached: bool = False  # answered from the exchange log: nothing sent, nothing spent now
 
     def __str__(self) -> str:
         """The answer's text: ``print(reply)`` prints what the model wrote."""

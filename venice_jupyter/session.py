@@ -1,8 +1,13 @@
-"""THE request path shared by the magic, the panel and the compare view.
+"""THE request path shared by the magic, the panel, the compare view and ``chat()``.
 
-    prepare(prompt, params, conversation) -> Prepared      validate; nothing is sent on error
-    run(prepared, sink)  / arun(prepared, sink)           stream deltas into a sink
+    prepare(prompt, params, conversation, tools) -> Prepared   validate; nothing is sent on error
+    run(prepared, sink)  / arun(prepared, sink)                stream deltas into a sink
+    replay(prepared, reply, sink)                              an answer the cache had
     -> the reply is recorded in the conversation only once it is complete
+
+With runnable tools, one run is several rounds (``tools.Rounds``): each round's calls run in
+the kernel, their results go back, and the turn ends with an answer that calls nothing; the
+whole of it is recorded as one turn.
 
 A sink is whatever shows the reply: a display handle, a widget, a terminal, a test list;
 ``log_sink.LoggedSink`` wraps any of them to write the exchange log.
@@ -20,11 +25,13 @@ from venice_jupyter.api import (
     AsyncVeniceClient,
     ModelCatalog,
     ModelInfo,
+    RetryPolicy,
     VeniceClient,
     estimate_cost,
 )
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import NotFoundError, ParameterError, StreamCancelled, VeniceError
+from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.request import (
     PARAMS,
@@ -34,6 +41,7 @@ from venice_jupyter.request import (
     messages,
     parse_model,
 )
+from venice_jupyter.tools import Approver, Rounds, Toolbox, ToolPolicy, arun_one, run_one
 
 __all__ = ["Prepared", "Session", "Sink"]
 
@@ -51,6 +59,10 @@ class Prepared:
     conversation: Conversation | None = None
     model_info: ModelInfo | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    cell_id: str | None = None  # the cell that asks: running it again replaces its turn
+    toolbox: Toolbox | None = None  # the functions its tools run
+    tool_policy: ToolPolicy = field(default_factory=ToolPolicy)
+    approver: Approver | None = None  # asked before each call when tool_policy.approve
 
 
 class Sink(Protocol):
@@ -65,6 +77,10 @@ class Sink(Protocol):
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         """An attempt failed before anything was shown; attempt number ``attempt`` follows
         in ``delay`` seconds."""
+
+    def on_tool(self, view: ToolView) -> None:
+        """A tool call changed state (waiting for approval, running, ran, failed …); the
+        same call (``view.call_id``) is shown again with its new state."""
 
 
 class Session:
@@ -106,9 +122,10 @@ class Session:
         async with self.new_aclient() as client:
             yield client
 
-    def new_aclient(self) -> AsyncVeniceClient:
-        """An async client of the caller's own, on this session's settings (close it)."""
-        return AsyncVeniceClient(config=self.client.config, retry=self.client.retry)
+    def new_aclient(self, *, retry: RetryPolicy | None = None) -> AsyncVeniceClient:
+        """An async client of the caller's own, on this session's settings (close it);
+        ``retry`` replaces the session's retry policy (a batch retries rows itself)."""
+        return AsyncVeniceClient(config=self.client.config, retry=retry or self.client.retry)
 
     def close(self) -> None:
         """Close the clients now rather than at some later garbage collection."""
@@ -154,15 +171,28 @@ class Session:
         catalog: ModelCatalog | None = None,
         max_turns: int = 0,
         max_tokens: int = 0,
+        cell_id: str | None = None,
+        tools: Toolbox | Any = None,
+        tool_policy: ToolPolicy | None = None,
+        approver: Approver | None = None,
     ) -> Prepared:
-        """Validate everything locally and build the exact body; raises before sending."""
+        """Validate everything locally and build the exact body; raises before sending.
+
+        ``tools``: a Toolbox, or what ``Toolbox.of`` takes (functions, specs, a list of them);
+        their specs become the body's ``tools`` and the functions run when called.
+        """
         if isinstance(params, Mapping):  # a plain dict, as compare() also takes
             params = ChatParams.from_mapping(params)
         elif params is not None and not isinstance(params, ChatParams):
             raise ParameterError("params", params, "a ChatParams or a dict of parameters")
         merged = self.params.merge(params) if params is not None else self.params
+        toolbox = None
+        if tools is not None:
+            toolbox = tools if isinstance(tools, Toolbox) else Toolbox.of(tools)
+            merged = merged.set(tools=toolbox.specs)
         model = model or self.model
-        parse_model(model)  # validates feature suffixes
+        _, suffix = parse_model(model)  # validates feature suffixes
+        merged = _with_search_results(merged, suffix)
         user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
         info = None
         catalog = catalog if catalog is not None else self.catalog()
@@ -179,61 +209,126 @@ class Session:
             if not max_tokens and info is not None and info.context_length:
                 # Leave room for the answer: a quarter of the context, at most 32k tokens.
                 max_tokens = info.context_length - min(32_768, info.context_length // 4)
-            history.extend(conversation.messages(max_turns=max_turns, max_tokens=max_tokens))
+            history.extend(
+                conversation.messages(
+                    max_turns=max_turns, max_tokens=max_tokens, before_cell=cell_id
+                )
+            )
         body = build_body(model, [*history, user], merged, stream=True)
-        return Prepared(body, model, user, merged, conversation, info)
+        policy = tool_policy or ToolPolicy()
+        if policy.approve and approver is None and toolbox is not None and toolbox.runnable:
+            raise ParameterError(
+                "approve", True, "a way to ask", hint="Pass approver= (the magic and the panel "
+                "ask with buttons, a terminal with input())."
+            )  # fmt: skip
+        return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id,
+                        toolbox=toolbox, tool_policy=policy, approver=approver)  # fmt: skip
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:
         sink.on_start(prepared)
-        stream = self.client.stream(prepared.body, on_retry=sink.on_retry)
+        rounds = _rounds(prepared)
+        stream = None
         try:
-            for delta in stream:
-                sink.on_delta(delta, stream.reply)
+            while True:
+                stream = self.client.stream(rounds.request(), on_retry=sink.on_retry)
+                for delta in stream:
+                    sink.on_delta(delta, stream.reply)
+                calls = rounds.calls(stream.reply)
+                stream = None
+                if not calls:
+                    break
+                for call in calls:
+                    rounds.answer(run_one(call, rounds, prepared.approver, sink.on_tool))
         except VeniceError as err:
+            err.partial = rounds.partial(stream.reply if stream else err.partial)
             sink.on_error(err)
             raise
         except KeyboardInterrupt:
             # The kernel's stop button: the connection is closed (the stream's generator
             # exited), the sink keeps what was shown, the conversation is unchanged.
-            cancelled = self._cancelled(stream.reply)
+            cancelled = self._cancelled(rounds.partial(stream.reply if stream else None))
             sink.on_error(cancelled)
             raise cancelled from None
-        return self._finish(prepared, stream.reply, sink)
+        return self._finish(prepared, rounds, sink)
 
     async def arun(
         self, prepared: Prepared, sink: Sink, *, client: AsyncVeniceClient | None = None
     ) -> Reply:
         sink.on_start(prepared)
-        stream = (client or self.aclient).stream(prepared.body, on_retry=sink.on_retry)
+        rounds = _rounds(prepared)
+        stream = None
         try:
-            async for delta in stream:
-                sink.on_delta(delta, stream.reply)
+            while True:
+                stream = (client or self.aclient).stream(rounds.request(), on_retry=sink.on_retry)
+                async for delta in stream:
+                    sink.on_delta(delta, stream.reply)
+                calls = rounds.calls(stream.reply)
+                stream = None
+                if not calls:
+                    break
+                for call in calls:
+                    rounds.answer(await arun_one(call, rounds, prepared.approver, sink.on_tool))
         except VeniceError as err:
+            err.partial = rounds.partial(stream.reply if stream else err.partial)
             sink.on_error(err)
             raise
         except asyncio.CancelledError:
-            sink.on_error(self._cancelled(stream.reply))
+            sink.on_error(self._cancelled(rounds.partial(stream.reply if stream else None)))
             raise
-        return self._finish(prepared, stream.reply, sink)
+        return self._finish(prepared, rounds, sink)
+
+    def replay(self, prepared: Prepared, reply: Reply, sink: Sink) -> Reply:
+        """A whole reply that needed no request (the response cache), shown and recorded
+        exactly like a streamed one."""
+        sink.on_start(prepared)
+        for choice in reply.choices:
+            for kind, text in (("reasoning", choice.reasoning), ("content", choice.content)):
+                if text:
+                    sink.on_delta(Delta(choice.index, kind, text), reply)  # type: ignore[arg-type]
+        rounds = _rounds(prepared)
+        rounds.replies.append(reply)
+        return self._finish(prepared, rounds, sink)
 
     @staticmethod
     def _cancelled(partial: Reply) -> StreamCancelled:
-        err = StreamCancelled(
-            "Stopped. The text received so far is kept; it was not added to the conversation."
-        )
+        if partial.text or partial.reasoning:
+            said = "The text received so far is kept; it was not added to the conversation."
+        else:
+            said = "Nothing had arrived yet; the conversation is unchanged."
+        err = StreamCancelled(f"Stopped. {said}")
         err.partial = partial
         return err
 
-    def _finish(self, prepared: Prepared, reply: Reply, sink: Sink) -> Reply:
+    def _finish(self, prepared: Prepared, rounds: Rounds, sink: Sink) -> Reply:
+        reply = rounds.combined()
         if reply.cost is None and reply.usage is not None and prepared.model_info is not None:
             reply.cost = estimate_cost(reply.usage, prepared.model_info)
         if prepared.conversation is not None:
             prepared.conversation.record(
                 prepared.user_message,
                 reply,
-                model=prepared.model,
+                model=reply.meta.model_id or reply.model or prepared.model,
                 params=dict(prepared.params.items()),
+                cell_id=prepared.cell_id,
+                prepared=prepared,
+                steps=rounds.steps,
             )
         sink.on_finish(reply)
         return reply
+
+
+def _rounds(prepared: Prepared) -> Rounds:
+    return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy)
+
+
+def _with_search_results(params: ChatParams, suffix: Mapping[str, Any]) -> ChatParams:
+    """Where web search may run, ask for its results in the stream unless the user said
+    otherwise: a stream carries citations only then (spec/API-NOTES.md §2.4). A model suffix
+    counts as saying so too (Venice lets it override venice_parameters)."""
+    search = suffix.get("enable_web_search", params.get("enable_web_search"))
+    key = "include_search_results_in_stream"
+    said = key in params or key in suffix
+    if search in ("on", "auto") and not said:
+        return params.set(include_search_results_in_stream=True)
+    return params

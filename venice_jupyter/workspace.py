@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from traitlets import Bool, Float, Int, TraitError, Unicode, validate
+from traitlets import Bool, CaselessStrEnum, Float, Int, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from venice_jupyter.conversation import ConversationStore
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from venice_jupyter.offline import OfflineServer
     from venice_jupyter.reply import Reply
     from venice_jupyter.session import Prepared, Session
-    from venice_jupyter.storage import ExchangeLog
+    from venice_jupyter.storage import ExchangeLog, Ledger, ReplyCache
 
 __all__ = ["SETTING_RULES", "VeniceSettings", "Workspace", "current", "install", "uninstall"]
 
@@ -40,7 +40,26 @@ SETTING_RULES: dict[str, str] = {
     "history_turns": "a whole number ≥ 0 (0: all that fit)",
     "history_tokens": "a whole number ≥ 0 (0: the model's context)",
     "base_url": "empty or an http(s) URL such as https://api.venice.ai/api/v1",
+    "max_tool_rounds": "a whole number ≥ 1",
+    "tool_timeout": "seconds ≥ 0 (0: no limit)",
+    "tool_result_chars": "a whole number ≥ 100",
+    "batch_confirm_usd": "a number of US dollars ≥ 0 (inf: never ask)",
 }
+
+
+class Switch(Bool):  # type: ignore[misc,type-arg]
+    """A Bool that ``%venice set`` also accepts as on/off or yes/no."""
+
+    def from_string(self, s: str) -> Any:
+        word = s.strip().lower()
+        if word in ("on", "yes", "true", "1"):
+            return True
+        if word in ("off", "no", "false", "0"):
+            return False
+        raise ValueError(f"{s!r} is not on or off")
+
+    def info(self) -> str:
+        return "on or off"
 
 
 class VeniceSettings(Configurable):  # type: ignore[misc]
@@ -63,6 +82,28 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     offline = Bool(False, help="Use the built-in offline server even when a key is set.").tag(
         config=True
     )
+    approve_tools = Switch(False, help="Ask (Run / Skip / Always) before each tool call runs.").tag(
+        config=True
+    )
+    max_tool_rounds = Int(8, help="Most tool rounds in one turn.").tag(config=True)
+    tool_timeout = Float(0.0, help="Seconds a tool function may run (0: no limit).").tag(
+        config=True
+    )
+    tool_result_chars = Int(
+        20_000, help="Most characters of a tool's result sent to the model (cut with a marker)."
+    ).tag(config=True)
+    interpolate = CaselessStrEnum(
+        ["true", "false", "strict"],
+        default_value="true",
+        help="Fill {name} in cells from the notebook: true (unknown names stay as written), "
+        "false, or strict (an unknown name is an error). Code and math are never filled.",
+    ).tag(config=True)
+    cache = Switch(False, help="Answer a repeated cell from the exchange log (no new cost).").tag(
+        config=True
+    )
+    batch_confirm_usd = Float(
+        1.0, help="A batch estimated above this many USD asks before it sends anything."
+    ).tag(config=True)
 
     @validate(*SETTING_RULES)
     def _check(self, proposal: Any) -> Any:
@@ -72,6 +113,12 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
             ok = not value or (parts.scheme in ("http", "https") and bool(parts.netloc))
         elif name in ("timeout", "updates_per_second"):
             ok = math.isfinite(value) and value > 0
+        elif name == "tool_timeout":
+            ok = math.isfinite(value) and value >= 0
+        elif name == "max_tool_rounds":
+            ok = value >= 1
+        elif name == "tool_result_chars":
+            ok = value >= 100
         else:
             ok = value >= 0
         if not ok:
@@ -100,9 +147,12 @@ class Workspace:
         self.params: dict[str, Any] = {}
         self.last_failed: Prepared | None = None
         self.last_partial: Reply | None = None
+        self.cell_id: str | None = None  # the running cell's id, as the front end sent it
+        self._ledger: Ledger | None = None
         self._session: Session | None = None
         self._server: OfflineServer | None = None
         self._log: ExchangeLog | None = None
+        self._cache: ReplyCache | None = None
         self._key: Secret | None = None
 
     @property
@@ -187,6 +237,15 @@ class Workspace:
         return self.settings.base_url or os.environ.get("VENICE_BASE_URL") or "Venice API"
 
     # -- log -----------------------------------------------------------------------------
+    @property
+    def ledger(self) -> Ledger:
+        """What this kernel spent, exchange by exchange (``%venice usage``)."""
+        if self._ledger is None:
+            from venice_jupyter.storage import Ledger
+
+            self._ledger = Ledger()
+        return self._ledger
+
     def log(self) -> ExchangeLog:
         from venice_jupyter.storage import ExchangeLog
 
@@ -196,7 +255,17 @@ class Workspace:
             self._log = ExchangeLog(
                 Path(self.settings.log_path) if self.settings.log_path else None
             )
+        self._log.scope = self.backend  # cached answers are reused for the same server only
         return self._log
+
+    def cache(self) -> ReplyCache:
+        """The response cache: the log, answering requests it has seen (``storage.ReplyCache``)."""
+        from venice_jupyter.storage import ReplyCache
+
+        log = self.log()
+        if self._cache is None or self._cache.log is not log:
+            self._cache = ReplyCache(log)
+        return self._cache
 
     def close(self) -> None:
         """Close the clients (sync and async), the log and the offline server."""

@@ -3,6 +3,7 @@
     VeniceClient / AsyncVeniceClient    the two drivers; everything but moving bytes is shared
     ChatStream / AsyncChatStream        iterate for ``Delta``s; ``.reply`` holds what arrived
     ModelCatalog / ModelInfo            GET /models, traits and aliases, for lookup and pricing
+    RateGate / FailureBudget            pacing many requests: rate limits and the error budget
 
 Inside: ``_sse`` (bytes -> events) -> ``_accumulate`` (events -> ``Reply``) in one ``_attempt``;
 ``_core`` is the retry loop and request building both drivers share.
@@ -22,7 +23,8 @@ from venice_jupyter.api._catalog import (
     summary_row,
 )
 from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret, Timeouts, secret
-from venice_jupyter.api._retry import RetryPolicy
+from venice_jupyter.api._rate import FailureBudget, RateGate
+from venice_jupyter.api._retry import RETRY_STATUSES, RetryPolicy
 from venice_jupyter.api._sync import ChatStream, VeniceClient
 
 __all__ = [
@@ -30,14 +32,17 @@ __all__ = [
     "CAPABILITY_WORDS",
     "DEFAULT_BASE_URL",
     "MODELS_HINT",
+    "RETRY_STATUSES",
     "AsyncChatStream",
     "AsyncVeniceClient",
     "ChatStream",
     "ClientConfig",
+    "FailureBudget",
     "ModelCatalog",
     "ModelInfo",
     "Pricing",
     "Rate",
+    "RateGate",
     "RetryPolicy",
     "Secret",
     "Timeouts",

@@ -7,7 +7,8 @@ body as a one-chunk stream (``message`` in place of ``delta``), so both share ev
 Beyond plain OpenAI it accepts (spec/API-NOTES.md §2): chunks with ``choices: []`` or no ``choices``
 (usage-only); ``cost`` at top level or in ``usage``; ``venice_parameters.web_search_citations``
 on any chunk; logprobs as OpenAI's ``{"content": [...]}`` or the spec's single ``{token,
-logprob, ...}``; ``delta.reasoning`` for ``reasoning_content``; and a leading
+logprob, ...}``; ``delta.reasoning`` for ``reasoning_content``; tool calls whose id and name
+come again in every chunk (llama.cpp) and the legacy ``function_call`` delta; and a leading
 ``<think>...</think>`` inside ``content`` (older reasoning models), moved to ``reasoning``.
 """
 
@@ -106,6 +107,9 @@ class Accumulator:
             tool_calls = delta.get("tool_calls")
             if tool_calls:
                 _merge_tool_calls(choice, tool_calls, deltas)
+            legacy = delta.get("function_call")  # OpenAI's pre-tools shape: one call, no id
+            if legacy:
+                _merge_tool_calls(choice, [{"index": 0, "function": legacy}], deltas)
         if raw.get("finish_reason"):
             choice.finish_reason = str(raw["finish_reason"])
         if raw.get("stop_reason") is not None:

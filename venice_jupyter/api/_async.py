@@ -38,7 +38,10 @@ class AsyncVeniceClient:
     ) -> None:
         self.core = ClientCore(api_key, base_url, timeouts, retry, models_ttl, config)
         self._http = httpx.AsyncClient(
-            timeout=self.config.timeouts.to_httpx(), transport=transport, verify=ssl_context()
+            timeout=self.config.timeouts.to_httpx(),
+            transport=transport,
+            verify=ssl_context(),
+            event_hooks=self.core.event_hooks(asynchronous=True),
         )
 
     @property

@@ -99,7 +99,13 @@ class ModelInfo:
     default_reasoning_effort: str | None = None
 
     def supports(self, capability: str) -> bool:
+        """Known to have it (the catalog says so)."""
         return self.capabilities.get(capability) is True
+
+    def lacks(self, capability: str) -> bool:
+        """Known not to have it. A server that publishes no capability flags (a generic
+        OpenAI-compatible one) knows neither: the request goes out and the server decides."""
+        return self.capabilities.get(capability) is False
 
     @classmethod
     def from_json(cls, entry: Mapping[str, Any]) -> ModelInfo:
@@ -285,8 +291,12 @@ def format_price(rate: Rate | None) -> str:
 
 
 def summary_row(model: ModelInfo) -> dict[str, str]:
-    """One row of the ``%venice models`` table; absent capabilities show as ``·``."""
-    letters = " ".join(k if model.supports(v) else "·" for k, v in CAPABILITY_LETTERS.items())
+    """One row of the ``%venice models`` table: a letter per capability it has, ``·`` for one it
+    lacks, ``?`` where the server does not say."""
+    letters = " ".join(
+        k if model.supports(v) else "·" if model.lacks(v) else "?"
+        for k, v in CAPABILITY_LETTERS.items()
+    )
     n = model.context_length
     context = "—" if n is None else f"{n / 1e6:g}M" if n >= 1_000_000 else f"{round(n / 1e3)}k"
     status = "deprecated" if model.deprecation else "beta" if model.beta else ""

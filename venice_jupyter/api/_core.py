@@ -23,6 +23,7 @@ import httpx
 from venice_jupyter.api._attempt import Attempt, map_transport_error, parse_json_body
 from venice_jupyter.api._catalog import ModelCatalog
 from venice_jupyter.api._config import ClientConfig, Timeouts, TTLCache
+from venice_jupyter.api._record import Hooks, record_hooks
 from venice_jupyter.api._retry import RetryPolicy
 from venice_jupyter.errors import APIError, VeniceError
 from venice_jupyter.reply import Reply
@@ -102,6 +103,11 @@ class ClientCore:
         self.config = config or ClientConfig(api_key, base_url, timeouts)
         self.retry = retry or RetryPolicy()
         self.catalog_cache = TTLCache(models_ttl)
+
+    def event_hooks(self, *, asynchronous: bool) -> Hooks:
+        """The httpx hooks of a driver's client: the recorder's when ``VENICE_RECORD`` is set
+        (``_record``), else none, so an unrecorded client pays nothing."""
+        return record_hooks(self.config.redact, asynchronous=asynchronous)
 
     def retrying(self, on_retry: OnRetry | None = None) -> Retrying:
         return Retrying(self.retry, self.config.base_url, on_retry)

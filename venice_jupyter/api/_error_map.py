@@ -113,6 +113,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
+def _no_credentials(body: Any) -> bool:
+    """Venice answers 402, not 401, to a request that carried no credentials at all: an x402
+    discovery body saying "Authentication required" (spec/API-NOTES.md §3.2, §6). Its cure
+    is a key, not credits."""
+    return isinstance(body, dict) and (
+        "x402Version" in body or body.get("error") == "Authentication required"
+    )
+
+
 def error_from_response(
     status: int,
     raw: bytes,
@@ -126,6 +135,8 @@ def error_from_response(
         body = raw.decode("utf-8", "replace")
     detail, code = describe_body(body)
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIError)
+    if status == 402 and _no_credentials(body):
+        cls = AuthenticationError
     message = f"Venice API error {status}"
     if detail:
         message += f": {detail}"

@@ -12,12 +12,20 @@ from IPython.display import display
 from venice_jupyter.errors import ParameterError, StreamCancelled, VeniceError
 from venice_jupyter.ipython._options import CellOptions
 from venice_jupyter.reply import Reply
-from venice_jupyter.request import interpolate, to_data_url
+from venice_jupyter.request import (
+    Filled,
+    fill,
+    parse_structured,
+    response_format_for,
+    schema_name,
+    to_data_url,
+)
 from venice_jupyter.session import Prepared, Sink
 from venice_jupyter.sinks import LoggedSink
+from venice_jupyter.tools import Approver, InputApprover, ToolPolicy, from_text
 from venice_jupyter.workspace import Workspace
 
-__all__ = ["CellRequest", "is_rich_frontend"]
+__all__ = ["CellRequest", "is_rich_frontend", "value_of"]
 
 MAX_CELL_CHARS = 2_000_000
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
@@ -28,18 +36,23 @@ def is_rich_frontend(shell: Any) -> bool:
     return type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def response_format_for(schema: Any, name: str) -> dict[str, Any]:
-    """A dict JSON Schema or a pydantic model class -> Venice's response_format."""
-    if hasattr(schema, "model_json_schema"):
-        schema = schema.model_json_schema()
-    if not isinstance(schema, dict):
+def value_of(text: str, namespace: dict[str, Any], option: str, what: str) -> Any:
+    """An option that takes a variable or literal JSON: the variable's value, or the JSON."""
+    stripped = text.strip()
+    if stripped.isidentifier():
+        if stripped not in namespace:
+            raise ParameterError(
+                option, text, f"the name of a variable holding {what}, or literal JSON",
+                hint="No variable by that name exists in the notebook.",
+            )  # fmt: skip
+        return namespace[stripped]
+    try:
+        return json.loads(stripped)
+    except (ValueError, RecursionError) as exc:
         raise ParameterError(
-            "--json-schema", name, "the name of a dict (a JSON Schema) or a pydantic model"
-        )
-    return {
-        "type": "json_schema",
-        "json_schema": {"name": re.sub(r"\W", "_", name)[:64], "strict": True, "schema": schema},
-    }
+            option, text, f"the name of a variable holding {what}, or literal JSON",
+            hint=f"It is not valid JSON ({exc}).",
+        ) from None  # fmt: skip
 
 
 def _warn_log(message: str) -> None:
@@ -55,12 +68,14 @@ class CellRequest:
         self.opts = opts
         self.cell = cell
         self.schema: Any = None
+        self.filled: Filled | None = None
 
-    def _lookup(self, name: str, option: str) -> Any:
-        ns = self.shell.user_ns
-        if name not in ns:
-            raise ParameterError(option, name, "the name of a variable in the notebook")
-        return ns[name]
+    def _text(self, cell: str) -> str:
+        setting = self.state.settings.interpolate
+        if not self.opts.interpolate or setting == "false":
+            return cell
+        self.filled = fill(cell, self.shell.user_ns, strict=setting == "strict")
+        return self.filled.text
 
     def prepare(self) -> Prepared:
         opts, state = self.opts, self.state
@@ -69,15 +84,29 @@ class CellRequest:
             raise ParameterError(
                 "cell", f"{len(self.cell):,} characters", f"at most {MAX_CELL_CHARS:,} characters"
             )
-        text = interpolate(self.cell, self.shell.user_ns).strip()
+        text = self._text(self.cell).strip()
         if not text:
             raise ParameterError(
                 "cell", "", "a message: write the prompt below the %%venice line", hint=""
             )
         params = opts.params
+        toolbox = (
+            from_text(opts.by_name["tools"], self.shell.user_ns)
+            if "tools" in opts.by_name
+            else None
+        )
         if opts.json_schema:
-            self.schema = self._lookup(opts.json_schema, "--json-schema")
-            params = params.set(response_format=response_format_for(self.schema, opts.json_schema))
+            self.schema = value_of(
+                opts.json_schema, self.shell.user_ns, "--json-schema",
+                "a JSON Schema dict or a pydantic model",
+            )  # fmt: skip
+            named = opts.json_schema.isidentifier()
+            name = opts.json_schema if named else schema_name(self.schema)
+            params = params.set(
+                response_format=response_format_for(self.schema, "--json-schema", name=name)
+            )
+        elif opts.format == "json" and "response_format" not in params:
+            params = params.set(response_format={"type": "json_object"})  # ask, don't hope
         images = [to_data_url(i, self.shell.user_ns) for i in opts.images]
         system = opts.system
         if system and system.isidentifier() and system in self.shell.user_ns:
@@ -100,17 +129,33 @@ class CellRequest:
             images=images,
             max_turns=state.settings.history_turns,
             max_tokens=state.settings.history_tokens,
+            cell_id=None if opts.no_history else state.cell_id,
+            tools=toolbox,
+            tool_policy=self._tool_policy(),
+            approver=self._approver(),
         )
 
-    def show_dry_run(self, prepared: Prepared) -> None:
-        body = json.dumps(prepared.body, indent=2, ensure_ascii=False)
-        body = self.state.session().client.config.redact(body)
-        url = self.state.session().client.config.url("chat/completions")
-        headers = (
-            "Authorization: Bearer ********" if self.state.session().client.config.has_key else ""
+    def _tool_policy(self) -> ToolPolicy:
+        settings, opts = self.state.settings, self.opts
+        timeout = opts.tool_timeout or settings.tool_timeout or None
+        return ToolPolicy(
+            max_rounds=opts.max_tool_rounds or settings.max_tool_rounds,
+            timeout=timeout,
+            result_chars=settings.tool_result_chars,
+            approve=opts.approve or settings.approve_tools,
         )
-        text = f"POST {url}\n{headers}\n\n{body}".replace("\n\n\n", "\n\n")
-        display({"text/plain": text, "application/json": prepared.body}, raw=True)
+
+    def _approver(self) -> Approver:
+        return InputApprover()  # the input box under the cell, or a terminal's prompt
+
+    def show_dry_run(self, prepared: Prepared) -> None:
+        config = self.state.session().client.config
+        body = config.redact(json.dumps(prepared.body, indent=2, ensure_ascii=False))
+        headers = "Authorization: Bearer ********" if config.has_key else ""
+        filled = self.filled.report() if self.filled is not None else "{name} filling is off"
+        text = f"POST {config.url('chat/completions')}\n{headers}\n\n{body}\n\n{filled}"
+        display({"text/plain": text.replace("\n\n\n", "\n\n"), "application/json": prepared.body},
+                raw=True)  # fmt: skip
 
     def _sink(self) -> Sink:
         if is_rich_frontend(self.shell):
@@ -128,15 +173,29 @@ class CellRequest:
     def send(self, prepared: Prepared) -> Reply:
         state = self.state
         state.last_failed = None
-        sink = LoggedSink(self._sink(), state.log(), on_warning=_warn_log)
+        shown = self._sink()
+        if self.opts.cache or state.settings.cache:
+            # A cached answer is no new exchange: shown and recorded, not logged or spent.
+            cached = state.cache().answer(state.session(), prepared, shown)
+            if cached is not None:
+                return cached
+        sink = LoggedSink(shown, state.log(), on_warning=_warn_log, ledger=state.ledger)
         try:
             return state.session().run(prepared, sink)
         except StreamCancelled as err:
             self._failed(prepared, err.partial)
-            raise StreamCancelled(
-                "Interrupted. The partial answer stays visible; `%venice keep` adds it to the "
-                "conversation, `%venice retry` asks again."
-            ) from None
+            partial = err.partial
+            if partial is not None and (partial.text or partial.reasoning):
+                said = (
+                    "Interrupted. The partial answer stays visible; `%venice keep` adds it to "
+                    "the conversation, `%venice retry` asks again."
+                )
+            else:
+                said = (
+                    "Interrupted before any text arrived; the conversation is unchanged. "
+                    "`%venice retry` asks again."
+                )
+            raise StreamCancelled(said) from None
         except VeniceError as err:
             self._failed(prepared, err.partial)
             raise
@@ -147,17 +206,35 @@ class CellRequest:
         self.state.last_partial = partial
 
     @classmethod
-    def resend(cls, state: Workspace, shell: Any, prepared: Prepared) -> None:
-        """Send an already prepared request again (``%venice retry``)."""
-        from venice_jupyter.ipython._options import CellOptions
-
+    def resend(cls, state: Workspace, shell: Any, prepared: Prepared) -> Reply:
+        """Send an already prepared request again, exactly (``%venice retry``)."""
         request = cls(state, shell, CellOptions(params=prepared.params), prepared.user_message)
-        request.send(prepared)
+        return request.send(prepared)
+
+    def run_batch(self) -> Any:
+        """``--batch VAR``: the cell is the template, its {column}s are the rows' (not the
+        notebook's variables), every row goes through ``batch``."""
+        from venice_jupyter.batching import batch
+
+        opts = self.opts
+        assert isinstance(self.cell, str) and opts.batch is not None
+        if opts.batch not in self.shell.user_ns:
+            raise ParameterError(
+                "--batch", opts.batch, "the name of a list, Series or DataFrame",
+                hint="No variable by that name exists in the notebook.",
+            )  # fmt: skip
+        schema = None
+        if opts.json_schema:
+            schema = value_of(opts.json_schema, self.shell.user_ns, "--json-schema",
+                              "a JSON Schema dict or a pydantic model")  # fmt: skip
+        return batch(
+            self.shell.user_ns[opts.batch], template=self.cell.strip(), model=opts.model,
+            system=opts.system, schema=schema, dry_run=opts.dry_run, workspace=self.state,
+            **dict(opts.params.items()),
+        )  # fmt: skip
 
     def parse_json(self, reply: Reply) -> Any:
-        if self.schema is not None and hasattr(self.schema, "model_validate_json"):
-            return self.schema.model_validate_json(reply.text)
-        return json.loads(reply.text)
+        return parse_structured(reply.text, self.schema)
 
     def insert_code(self, reply: Reply) -> None:
         blocks = CODE_BLOCK.findall(reply.text)

@@ -7,6 +7,8 @@
 Everything a model, a tool or a search wrote is untrusted; ``_blocks`` states the policy.
 """
 
+from venice_jupyter.render._answer import answer_html, answer_text, calls_of
+from venice_jupyter.render._citations import sources_html, sources_text
 from venice_jupyter.render._footer import (
     citations_html,
     footer_html,
@@ -26,10 +28,15 @@ from venice_jupyter.render._fragments import (
 from venice_jupyter.render._markdown import StreamingMarkdown, render_markdown, wrap_html
 from venice_jupyter.render._plain import PlainStream, render_plain
 from venice_jupyter.render._safe_text import escape_text, is_safe_url
+from venice_jupyter.render._tools import ToolView, tool_html, tool_text, tools_html
 
 __all__ = [
     "PlainStream",
     "StreamingMarkdown",
+    "ToolView",
+    "answer_html",
+    "answer_text",
+    "calls_of",
     "citations_html",
     "error_html",
     "escape_text",
@@ -41,10 +48,15 @@ __all__ = [
     "render_markdown",
     "render_plain",
     "retry_note",
+    "sources_html",
+    "sources_text",
     "stats_parts",
     "stats_text",
     "status_html",
     "summary",
+    "tool_html",
+    "tool_text",
+    "tools_html",
     "waiting_html",
     "wrap_html",
 ]

@@ -34,6 +34,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
+from venice_jupyter.render._citations import citation_html, cite_marker
 from venice_jupyter.render._safe_text import escape_text, escape_url_text, is_safe_url
 from venice_jupyter.render._tex import INTERRUPTS, math_block, math_html, math_inline
 
@@ -145,6 +146,9 @@ class SafeRenderer(RendererHTML):
             return f'<span class="venice-image">{alt}</span>'
         return _anchor(src, token.attrGet("title"), "venice-image") + alt + "</a>"
 
+    def venice_cite(self, tokens: _Tokens, idx: int, options: OptionsDict, env: EnvType) -> str:
+        return citation_html(tokens[idx], env)
+
     def code_inline(self, tokens: _Tokens, idx: int, options: OptionsDict, env: EnvType) -> str:
         return f"<code>{escape_text(tokens[idx].content)}</code>"
 
@@ -189,5 +193,6 @@ def make_markdown(renderer_cls: type[SafeRenderer] = SafeRenderer) -> MarkdownIt
     md.enable(["table", "strikethrough"])  # GFM, built in; explicit so a preset change shows
     md.inline.ruler.before("escape", "math_inline", math_inline)  # before "\(" loses its "\"
     md.block.ruler.before("fence", "math_block", math_block, {"alt": INTERRUPTS})
+    md.inline.ruler.before("emphasis", "venice_cite", cite_marker)
     md.core.ruler.before("inline", "venice_guard", _guard_inline_cost)
     return md

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 from typing import Any
-from urllib.parse import urlsplit
 
+from venice_jupyter.render._citations import sources_html
 from venice_jupyter.reply import Reply
 
 __all__ = [
@@ -50,6 +50,7 @@ def summary(reply: Reply) -> dict[str, Any]:
         "finish_reason": reply.finish_reason,
         "request_id": reply.meta.request_id,
         "attempts": reply.timings.attempts,
+        "cached": reply.cached,
     }
     return out
 
@@ -57,7 +58,8 @@ def summary(reply: Reply) -> dict[str, Any]:
 def stats_parts(s: Mapping[str, Any]) -> list[str]:
     """The stats line of every view, from ``summary()`` numbers; absent ones are left out.
 
-    ``12→80 tokens (30 reasoning, 8 cached) · TTFT 120 ms · 45 tok/s · ≈$0.00004``
+    ``12→80 tokens (30 reasoning, 8 cached) · TTFT 120 ms · 45 tok/s · ≈$0.00004``, and for
+    an answer from the response cache ``12→80 tokens · cached (no new cost, first cost $0.00004)``
     """
     parts = []
     if s.get("completion_tokens") is not None:
@@ -76,8 +78,12 @@ def stats_parts(s: Mapping[str, Any]) -> list[str]:
         parts.append(f"TTFT {s['ttft_s'] * 1000:.0f} ms")
     if s.get("tokens_per_s"):
         parts.append(f"{s['tokens_per_s']:.0f} tok/s")
-    if s.get("cost_usd") is not None:
-        parts.append(("≈" if s.get("cost_estimated") else "") + format_cost(s["cost_usd"]))
+    cost = s.get("cost_usd")
+    if s.get("cached"):  # answered from the log: the first run's cost, nothing spent now
+        original = "" if cost is None else f", first cost {format_cost(cost)}"
+        parts.append(f"cached (no new cost{original})")
+    elif cost is not None:
+        parts.append(("≈" if s.get("cost_estimated") else "") + format_cost(cost))
     return parts
 
 
@@ -94,11 +100,19 @@ def warnings(reply: Reply) -> list[str]:
         out.append(f"Deprecated model: {meta.deprecation_warning}{when}")
     if meta.balance_usd is not None and meta.balance_usd < LOW_BALANCE_USD:
         out.append(f"Low balance: ${meta.balance_usd:.2f} left")
-    if reply.finish_reason == "length":
+    answered = bool(reply.text) or any(c.tool_calls for c in reply.choices[:1])
+    if reply.finish_reason == "length" and not answered and reply.reasoning:
+        out.append(
+            "Stopped at the token limit while still reasoning: no answer yet, and nothing was "
+            "added to the conversation (raise --max-completion-tokens)"
+        )
+    elif reply.finish_reason == "length":
         out.append("Stopped at the token limit (raise --max-completion-tokens)")
+    elif reply.complete and not answered:
+        out.append("The model sent no answer; nothing was added to the conversation")
     if reply.finish_reason == "content_filter":
         out.append("The provider filtered this answer")
-    return out
+    return out + reply.notes
 
 
 def _parts(reply: Reply) -> list[str]:
@@ -110,30 +124,8 @@ def footer_text(reply: Reply) -> str:
     return " · ".join(_parts(reply) + warnings(reply))
 
 
-def _safe_url(url: str) -> str | None:
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
-
-
 def citations_html(reply: Reply) -> str:
-    if not reply.citations:
-        return ""
-    items = []
-    for c in reply.citations:
-        url = _safe_url(c.url)
-        title = escape(c.title or c.url)
-        if url:
-            link = (
-                f'<a href="{escape(url, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer nofollow">{title}</a>'
-            )
-        else:
-            link = title
-        items.append(f"<li>{link}</li>")
-    return f'<ol class="venice-citations">{"".join(items)}</ol>'
+    return sources_html(reply.citations)
 
 
 def footer_html(reply: Reply) -> str:

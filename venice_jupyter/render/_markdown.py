@@ -36,9 +36,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from venice_jupyter.render._blocks import INLINE_USED, make_markdown
+from venice_jupyter.render._citations import CITATIONS
 from venice_jupyter.render._highlight import STYLE_CSS, HighlightingRenderer
 from venice_jupyter.render._safe_text import escape_text
 from venice_jupyter.render._tex import MATH_USED
+from venice_jupyter.reply import Citation
 
 __all__ = [
     "CHUNK_LINES",
@@ -71,9 +73,13 @@ def wrap_html(body: str, *, style: bool = True) -> str:
     )
 
 
-def render_markdown(text: str, *, md: MarkdownIt | None = None) -> str:
-    """The safe HTML of a complete Markdown text, wrapped by :func:`wrap_html`."""
-    return wrap_html((md or _MD).render(text))
+def render_markdown(
+    text: str, *, md: MarkdownIt | None = None, citations: Sequence[Citation] = ()
+) -> str:
+    """The safe HTML of a complete Markdown text, wrapped by :func:`wrap_html`; ``^n^`` markers
+    link to ``citations`` when given."""
+    env = {CITATIONS: list(citations)} if citations else {}
+    return wrap_html((md or _MD).render(text, env))
 
 
 class _Block(NamedTuple):
@@ -124,6 +130,7 @@ class StreamingMarkdown:
         self._after_cr = False
         self._tail_html: str | None = None  # the tail's blocks, until the next feed
         self._styled = False  # whether a finished piece has carried the <style> yet
+        self.citations: list[Citation] = []  # web sources, once known: ^n^ markers link to them
         self._new_lines = 0  # complete lines fed since the tail was last examined
         self._wait_lines = 1  # how many to wait for before examining it again
 
@@ -168,7 +175,7 @@ class StreamingMarkdown:
 
     def full_html(self) -> str:
         """The canonical HTML of everything fed, as :func:`render_markdown` makes it."""
-        return render_markdown("".join(self._parts), md=self._md)
+        return render_markdown("".join(self._parts), md=self._md, citations=self.citations)
 
     def _env(self) -> dict[str, Any]:
         # What finished pieces carry forward: their reference definitions and spent math budget.
@@ -176,6 +183,7 @@ class StreamingMarkdown:
             "references": dict(self._refs),
             MATH_USED: self._math_used,
             INLINE_USED: self._inline_used,
+            CITATIONS: self.citations,
         }
 
     def _source(self) -> str:

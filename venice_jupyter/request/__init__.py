@@ -22,10 +22,11 @@ from venice_jupyter.request._params import (
     format_model,
     lookup,
     parse_model,
+    suggest,
 )
-from venice_jupyter.request._schema import parse_structured, response_format_for
+from venice_jupyter.request._schema import parse_structured, response_format_for, schema_name
 from venice_jupyter.request._table import GROUPS, PARAMS, SUFFIX_KEYS, Param
-from venice_jupyter.request._template import escape_placeholders, interpolate
+from venice_jupyter.request._template import Filled, escape_placeholders, fill, interpolate
 
 __all__ = [
     "GROUPS",
@@ -33,6 +34,7 @@ __all__ = [
     "PARAMS",
     "SUFFIX_KEYS",
     "ChatParams",
+    "Filled",
     "Param",
     "allowed",
     "build_body",
@@ -40,6 +42,7 @@ __all__ = [
     "check_value",
     "coerce",
     "escape_placeholders",
+    "fill",
     "format_model",
     "interpolate",
     "lookup",
@@ -48,6 +51,8 @@ __all__ = [
     "parse_model",
     "parse_structured",
     "response_format_for",
+    "schema_name",
+    "suggest",
     "to_data_url",
     "to_magic_line",
 ]

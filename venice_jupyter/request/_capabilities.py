@@ -70,7 +70,7 @@ def check_request(
     if has_images:
         needed.append(("messages", "image_url", "supportsVision"))
     for name, value, capability in needed:
-        if not model.supports(capability):
+        if model.lacks(capability):
             label = CAPABILITY_WORDS.get(capability, capability)
             others = [m.id for m in catalog.supporting(capability)] if catalog else []
             hint = f"Try {', '.join(others)} (see " if others else "Choose one with "

@@ -28,6 +28,7 @@ __all__ = [
     "format_model",
     "lookup",
     "parse_model",
+    "suggest",
 ]
 
 # Spellings Venice or OpenAI clients use for fields this client names differently.
@@ -45,20 +46,24 @@ _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
 
+def suggest(name: str) -> str:
+    """What to say about a name that is not a parameter: the one meant, or where to look."""
+    if name == "venice_parameters":
+        return "Pass the keys of venice_parameters directly, e.g. enable_web_search='on'."
+    if name in ("model", "messages", "stream"):
+        return f"{name} is part of the request itself, not a parameter."
+    guess = _ALIASES.get(name) or next(
+        iter(difflib.get_close_matches(name, list(PARAMS), n=1, cutoff=0.6)), None
+    )
+    return f"Did you mean {guess!r}?" if guess else "`%%venice --help` lists them all."
+
+
 def lookup(name: str) -> Param:
     """The table row for ``name``; an unknown name raises with a did-you-mean suggestion."""
     if isinstance(name, str) and name in PARAMS:
         return PARAMS[name]
     text = str(name)
-    if text == "venice_parameters":
-        hint = "Pass the keys of venice_parameters directly, e.g. enable_web_search='on'."
-    elif text in ("model", "messages", "stream"):
-        hint = f"{text} is part of the request itself, not a parameter."
-    else:
-        guess = _ALIASES.get(text) or next(
-            iter(difflib.get_close_matches(text, list(PARAMS), n=1, cutoff=0.6)), None
-        )
-        hint = f"Did you mean {guess!r}?" if guess else "See params_table.PARAMS for the list."
+    hint = suggest(text)
     raise ParameterError(
         text,
         name,
@@ -109,6 +114,12 @@ class ChatParams:
         for name in values:
             lookup(name)
         return cls(**values)
+
+    def __copy__(self) -> ChatParams:
+        return self  # immutable: a copy would be the same
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ChatParams:
+        return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("ChatParams is immutable; use .set(), .unset() or .merge()")

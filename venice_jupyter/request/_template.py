@@ -9,20 +9,51 @@ in ``{"user": {name}}``, is still filled). Only a placeholder needs an escape:
 as in ``str.format``. Doubled braces around anything else stay doubled: collapsing ``}}``
 everywhere would silently corrupt nested JSON and code (``{"a": {"b": 1}}``).
 
+Code and math reach the model byte for byte: nothing inside fenced blocks, inline code spans
+or math (``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]``) is a placeholder (``_verbatim``), and
+neither is ``${name}`` (JS and shell templates). A name that is not defined is left as written
+unless ``strict`` (batch templates are strict: a missing column is a mistake).
+
 Nothing is evaluated: names are looked up in the namespace, then attributes with ``getattr``
 and indexes with ``[]``. The scan is one left-to-right pass, linear in the length of the cell.
 """
 
 from __future__ import annotations
 
+import bisect
 import keyword
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from venice_jupyter.errors import ParameterError
+from venice_jupyter.request._verbatim import verbatim_spans
 
-__all__ = ["escape_placeholders", "interpolate"]
+__all__ = ["Filled", "escape_placeholders", "fill", "interpolate"]
+
+PREVIEW_CHARS = 60  # how much of a filled value a dry run shows
+
+
+@dataclass
+class Filled:
+    """A text with its placeholders filled, and what happened to each of them."""
+
+    text: str
+    filled: list[tuple[str, str]] = field(default_factory=list)  # ("{i}", "7"), values cut
+    left: list[str] = field(default_factory=list)  # "{nothere}": no such variable, as written
+
+    def report(self) -> str:
+        """For a dry run: ``filled in: {i} → 7 · left as written: {x} (no such variable)``."""
+        parts = []
+        if self.filled:
+            parts.append("filled in: " + ", ".join(f"{p} → {v}" for p, v in self.filled))
+        if self.left:
+            parts.append(
+                "left as written (no such variable): " + ", ".join(dict.fromkeys(self.left))
+            )
+        return " · ".join(parts) or "no {name} placeholders"
+
 
 _NAME = r"[^\W\d]\w*"
 # Keys exclude braces and newlines so that every attempt stops at the next brace: that keeps
@@ -53,9 +84,20 @@ class _Placeholder(NamedTuple):
 
 def _scan(text: str) -> Iterator[str | _Placeholder]:
     """``text`` as literal pieces and placeholders, in order: the one scan both directions use."""
+    spans = verbatim_spans(text) if ("`" in text or "$" in text or "\\" in text) else []
+    starts = [a for a, _ in spans]
     pos = 0
     while (run := _OPEN_RUN.search(text, pos)) is not None:
         start, run_end = run.span()
+        k = bisect.bisect_right(starts, start) - 1
+        if k >= 0 and spans[k][1] > start:  # inside code or math: all of it as written
+            yield text[pos : spans[k][1]]
+            pos = spans[k][1]
+            continue
+        if start > 0 and text[start - 1] == "$":  # ${name}: a JS or shell template
+            yield text[pos:run_end]
+            pos = run_end
+            continue
         body = _BODY.match(text, run_end)
         closing = _CLOSE_RUN.match(text, body.end()) if body and _is_placeholder(body) else None
         closed = closing.end() - closing.start() if closing else 0
@@ -72,9 +114,11 @@ def _scan(text: str) -> Iterator[str | _Placeholder]:
     yield text[pos:]
 
 
-def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
-    """``text`` with every placeholder replaced by its value from ``namespace``."""
+def fill(text: str, namespace: Mapping[str, Any], *, strict: bool = False) -> Filled:
+    """``text`` with its placeholders filled from ``namespace``; with ``strict``, a name that
+    is not defined is an error (``ParameterError`` naming it and its line) instead of text."""
     out: list[str] = []
+    result = Filled("")
     for piece in _scan(text):
         if isinstance(piece, str):
             out.append(piece)
@@ -82,12 +126,28 @@ def interpolate(text: str, namespace: Mapping[str, Any]) -> str:
         body = piece.body
         try:
             inner = _render(body, namespace) if piece.paired % 2 else body.group()
+        except _Missing as err:
+            if strict:
+                raise err.error(body.group(), text.count("\n", 0, piece.start) + 1) from None
+            inner = "{" + body.group() + "}"  # the braces it came with, as written
+            result.left.append(inner)
         except _Unfilled as err:
             # Counting lines is linear, so it is done only for the error, never per placeholder.
             raise err.error(body.group(), text.count("\n", 0, piece.start) + 1) from None
+        else:
+            if piece.paired % 2:
+                shown = inner if len(inner) <= PREVIEW_CHARS else inner[: PREVIEW_CHARS - 1] + "…"
+                result.filled.append(("{" + body.group() + "}", shown))
         half = piece.paired // 2
         out.append("{" * half + inner + "}" * half + "}" * piece.extra_close)
-    return "".join(out)
+    result.text = "".join(out)
+    return result
+
+
+def interpolate(text: str, namespace: Mapping[str, Any], *, strict: bool = True) -> str:
+    """``text`` with every placeholder replaced by its value from ``namespace`` (a template:
+    by default every name must be defined)."""
+    return fill(text, namespace, strict=strict).text
 
 
 def escape_placeholders(text: str) -> str:
@@ -131,12 +191,16 @@ class _Unfilled(Exception):
         )
 
 
+class _Missing(_Unfilled):
+    """The name is not defined: left as written unless the filling is strict."""
+
+
 def _render(body: re.Match[str], namespace: Mapping[str, Any]) -> str:
     name = body.group("name")
     try:
         value = namespace[name]
     except KeyError:
-        raise _Unfilled(
+        raise _Missing(
             name,
             "the name of a variable defined in the notebook",
             f"No variable named {name!r} exists in the notebook.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from IPython.display import clear_output, display
@@ -19,14 +20,13 @@ from venice_jupyter.errors import StreamCancelled, VeniceError
 from venice_jupyter.render import (
     PlainStream,
     StreamingMarkdown,
-    error_html,
-    footer_html,
-    footer_text,
+    ToolView,
+    answer_html,
+    answer_text,
     reasoning_html,
-    render_markdown,
-    render_plain,
     retry_note,
     summary,
+    tool_html,
     waiting_html,
 )
 from venice_jupyter.reply import Delta, Reply
@@ -42,10 +42,6 @@ def _html(html: str) -> dict[str, str]:
     return {"text/html": html, "text/plain": ""}
 
 
-def render_body(text: str, fmt: str) -> str:
-    return render_plain(text) if fmt == "text" else render_markdown(text)
-
-
 def final_bundle(
     reply: Reply,
     prepared: Prepared | None,
@@ -53,25 +49,24 @@ def final_bundle(
     reasoning: str = "show",
     error: str = "",
     fmt: str = "markdown",
+    tools: Sequence[ToolView] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(data, metadata) of the one output a finished (or failed) answer leaves behind."""
-    text = reply.text
-    parts = []
-    if reasoning == "show" and reply.reasoning:
-        parts.append(reasoning_html(reply.reasoning, open_=False))
-    parts.append(render_body(text, fmt))
-    if error:
-        parts.append(error_html(error))
-    parts.append(footer_html(reply))
     info = summary(reply)
     sent = {k: v for k, v in (prepared.body.items() if prepared else ()) if k != "messages"}
-    metadata = {"venice": {**info, "request": sent, "complete": reply.complete}}
-    plain = text + ("\n\n" + f"[{error}]" if error else "") + "\n\n— " + footer_text(reply)
+    metadata: dict[str, Any] = {"venice": {**info, "request": sent, "complete": reply.complete}}
+    if tools:
+        metadata["venice"]["tools"] = [vars(t) for t in tools]
+    if len(reply.choices) > 1:
+        metadata["venice"]["choices"] = [
+            {"index": c.index, "finish_reason": c.finish_reason, "text": c.content}
+            for c in reply.choices
+        ]
     data = {
-        "text/html": "".join(parts),
-        "text/markdown": text,
-        "text/plain": plain,
-        MIME_REPLY: {"text": text, "reasoning": reply.reasoning, "error": error, **info},
+        "text/html": answer_html(reply, reasoning=reasoning, fmt=fmt, error=error, tools=tools),
+        "text/markdown": reply.text,
+        "text/plain": answer_text(reply, error=error, tools=tools),
+        MIME_REPLY: {"text": reply.text, "reasoning": reply.reasoning, "error": error, **info},
     }
     return data, metadata
 
@@ -96,6 +91,8 @@ class NotebookSink:
         self._lock = threading.Lock()
         self._started = 0.0
         self._note = ""  # why the last attempt failed, while waiting for the next one
+        self._tool_slots: dict[str, Any] = {}  # a display per tool call, updated as it runs
+        self._views: dict[str, ToolView] = {}
         self.updates = 0
 
     # -- status while waiting for the first token -----------------------------------
@@ -139,6 +136,8 @@ class NotebookSink:
                 self._slot.update(_html(reasoning_html(thinking, open_=False)), raw=True)
                 self._new_slot()
             self._slot_kind = "content"
+            if reply.citations and isinstance(self.md, StreamingMarkdown):
+                self.md.citations = reply.citations  # sources came first: ^n^ can link now
             self.md.feed(delta.text)
             self._dirty = True
         self._maybe_flush()
@@ -174,10 +173,29 @@ class NotebookSink:
             with self._lock:
                 self._waiting.set()
 
+    def on_tool(self, view: ToolView) -> None:
+        self._stop_waiting()
+        self._views[view.call_id] = view
+        block = _html(tool_html(view))
+        handle = self._tool_slots.get(view.call_id)
+        if handle is not None:
+            handle.update(block, raw=True)
+            return
+        if self._slot_kind == "status":  # only the waiting line so far: the block replaces it
+            handle = self._slot
+            handle.update(block, raw=True)
+        else:
+            self._maybe_flush(force=True)
+            handle = display(block, raw=True, display_id=True)
+        self._tool_slots[view.call_id] = handle
+        self._new_slot()  # the next round's text goes below the calls
+        self._slot_kind = "content"
+
     def _replace_all(self, reply: Reply, error: str = "") -> None:
         self._stop_waiting()
+        tools = list(self._views.values()) or None
         data, metadata = final_bundle(
-            reply, self.prepared, reasoning=self.reasoning, error=error, fmt=self.fmt
+            reply, self.prepared, reasoning=self.reasoning, error=error, fmt=self.fmt, tools=tools
         )
         clear_output(wait=True)
         display(data, metadata=metadata, raw=True)

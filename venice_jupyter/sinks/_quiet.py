@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from venice_jupyter.errors import VeniceError
+from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared
 
@@ -23,4 +24,7 @@ class QuietSink:
         pass
 
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
+        pass
+
+    def on_tool(self, view: ToolView) -> None:
         pass

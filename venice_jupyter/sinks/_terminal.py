@@ -10,7 +10,14 @@ import sys
 from typing import TextIO
 
 from venice_jupyter.errors import VeniceError
-from venice_jupyter.render import footer_text, retry_note
+from venice_jupyter.render import (
+    ToolView,
+    calls_of,
+    footer_text,
+    retry_note,
+    sources_text,
+    tool_text,
+)
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared
 
@@ -22,6 +29,7 @@ class TerminalSink:
         self.reasoning = reasoning
         self.out = out or sys.stdout
         self._mode = ""
+        self._ran: list[ToolView] = []
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -46,8 +54,23 @@ class TerminalSink:
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self._write(f"[{retry_note(error, delay, attempt)}]\n")
 
+    def on_tool(self, view: ToolView) -> None:
+        # Printed once its outcome is known; the start of a call would only repeat it.
+        if view.status not in ("running", "waiting for approval"):
+            self._write(f"\n{tool_text(view)}\n")
+            self._ran.append(view)
+
     def on_finish(self, reply: Reply) -> None:
-        self._write(f"\n\n— {footer_text(reply)}\n")
+        extra = []  # what streaming choice 0's text did not show
+        if reply.choices:
+            extra += [tool_text(view) for view in calls_of(reply.choices[0]) if not self._ran]
+        for choice in reply.choices[1:]:
+            reason = f" · {choice.finish_reason}" if choice.finish_reason else ""
+            extra.append(f"[choice {choice.index + 1}{reason}]\n{choice.content}")
+        if reply.citations:
+            extra.append("Sources:\n" + sources_text(reply.citations))
+        tail = "".join(f"\n\n{block}" for block in extra)
+        self._write(f"{tail}\n\n— {footer_text(reply)}\n")
 
     def on_error(self, error: VeniceError) -> None:
         if error.partial is not None and error.partial.text:

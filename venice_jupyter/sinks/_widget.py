@@ -12,11 +12,11 @@ from typing import Any
 from venice_jupyter.errors import StreamCancelled, VeniceError
 from venice_jupyter.render import (
     StreamingMarkdown,
-    error_html,
-    footer_html,
+    ToolView,
+    answer_html,
     reasoning_html,
-    render_markdown,
     retry_note,
+    tools_html,
     waiting_html,
 )
 from venice_jupyter.reply import Delta, Reply
@@ -52,6 +52,7 @@ class WidgetSink:
         self._last = 0.0
         self.updates = 0
         self._model = ""
+        self.tools: list[ToolView] | None = None  # calls a tool loop ran, for the final view
         self.reply: Reply | None = None
         self.error: VeniceError | None = None
 
@@ -62,12 +63,20 @@ class WidgetSink:
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self.html.value = waiting_html(self._model, note=retry_note(error, delay, attempt))
 
+    def on_tool(self, view: ToolView) -> None:
+        views = {v.call_id: v for v in self.tools or ()}
+        views[view.call_id] = view
+        self.tools = list(views.values())
+        self._show()
+
     def on_delta(self, delta: Delta, reply: Reply) -> None:
         if delta.choice != 0:
             return
         if delta.kind == "reasoning":
             self._thinking.append(delta.text)
         elif delta.kind == "content":
+            if reply.citations:
+                self.md.citations = reply.citations  # sources came first: ^n^ can link now
             self.md.feed(delta.text)
         now = time.perf_counter()
         if now - self._last >= self.min_interval:
@@ -84,6 +93,7 @@ class WidgetSink:
         streaming_answer = bool(self._finished) or bool(self.md.tail_html())
         value = (
             self._reasoning_html(open_=not streaming_answer)
+            + tools_html(self.tools or ())
             + "".join(self._finished)
             + self.md.tail_html()
         )
@@ -92,12 +102,9 @@ class WidgetSink:
         self.min_interval = max(self.min_interval, len(value) / VALUE_BYTES_PER_SECOND)
 
     def _final(self, reply: Reply, error: str = "") -> None:
-        parts = [self._reasoning_html(open_=False), render_markdown(reply.text)]
-        if error:
-            parts.append(error_html(error))
-        if self.footer:
-            parts.append(footer_html(reply))
-        self.html.value = "".join(parts)
+        self.html.value = answer_html(
+            reply, reasoning=self.reasoning, error=error, footer=self.footer, tools=self.tools
+        )
 
     def on_finish(self, reply: Reply) -> None:
         self.reply = reply

@@ -1,8 +1,12 @@
 """Conversations to and from files: versioned JSON both ways, Markdown as a one-way transcript.
 
     {"format": "venice-jupyter.conversation", "version": 1, "name": ..., "system": ...,
-     "turns": [{"user": message, "assistant": message, "model": ..., "params": {...},
-                "usage": {...} | null, "cost": {...} | null, "finish_reason": ..., "created": ...}]}
+     "turns": [{"user": message, "steps": [messages], "assistant": message, "results": [...],
+                "model": ..., "params": {...}, "usage": {...} | null, "cost": {...} | null,
+                "finish_reason": ..., "created": ...}]}
+
+``steps`` (tool rounds before the answer: the calls and their results) and ``results`` (what
+answers calls in the final message that nothing ran) appear only when a turn has them.
 
 Parameters are written without credential-like keys (``log.scrub_params``), so an export is
 safe to share. Reading one back checks every field first (``_importing``).
@@ -43,8 +47,14 @@ def export_json(conv: Conversation) -> str:
 
 def _turn_document(turn: Turn) -> dict[str, Any]:
     reply = turn.reply
+    rounds: dict[str, Any] = {}
+    if turn.steps:  # tool rounds before the answer: the calls and their results, in order
+        rounds["steps"] = turn.steps
+    if turn.unanswered:  # results for calls in the answer that nothing ran
+        rounds["results"] = turn.unanswered
     return {
         "user": turn.user,
+        **rounds,
         "assistant": turn.assistant,
         "model": turn.model,
         "params": scrub_params(turn.params),
@@ -62,7 +72,8 @@ def export_markdown(conv: Conversation) -> str:
     for turn in conv.turns:
         out += ["## You", "", _user_markdown(turn.user.get("content")), ""]
         out += [f"## Assistant ({turn.model})" if turn.model else "## Assistant", ""]
-        out += [_assistant_markdown(turn.assistant), ""]
+        for message in [*turn.steps, turn.assistant, *turn.unanswered]:
+            out += [_assistant_markdown(message), ""]
         footer = _usage_line(turn.reply)
         if footer:
             out += [footer, ""]
@@ -86,15 +97,23 @@ def _user_markdown(content: Any) -> str:
     return "\n\n".join(pieces)
 
 
+def _fenced(text: str, lang: str = "") -> str:
+    # A fence longer than any backtick run inside, so the text cannot close it early.
+    fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", text))])
+    return f"{fence}{lang}\n{text}\n{fence}"
+
+
 def _assistant_markdown(message: dict[str, Any]) -> str:
+    if message.get("role") == "tool":
+        return f"**Tool result** ({message.get('tool_call_id', '')})\n\n" + _fenced(
+            str(message.get("content", ""))
+        )
     pieces = [message["content"]] if message.get("content") else []
     for call in message.get("tool_calls") or []:
         function = call.get("function", {})
         arguments = str(function.get("arguments", ""))
-        # A fence longer than any backtick run inside, so the arguments cannot close it early.
-        fence = "`" * max([3, *(len(run) + 1 for run in re.findall("`+", arguments))])
         pieces.append(
-            f"**Tool call** `{function.get('name', '')}`\n\n{fence}json\n{arguments}\n{fence}"
+            f"**Tool call** `{function.get('name', '')}`\n\n" + _fenced(arguments, "json")
         )
     return "\n\n".join(pieces)
 

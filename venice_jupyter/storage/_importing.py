@@ -64,6 +64,14 @@ def _turn(item: Any, where: str) -> Turn:
     user = _message(_field(item, where, "user", dict, "a user message"), f"{where}.user", "user")
     assistant = _field(item, where, "assistant", dict, "an assistant message")
     _message(assistant, f"{where}.assistant", "assistant")
+    steps = _field(item, where, "steps", list, "a list of tool-round messages", [])
+    for j, step in enumerate(steps):
+        role = step.get("role") if isinstance(step, dict) else None
+        _message(step if isinstance(step, dict) else {}, f"{where}.steps[{j}]",
+                 "tool" if role == "tool" else "assistant")  # fmt: skip
+    results = _field(item, where, "results", list, "a list of tool results", [])
+    for j, result in enumerate(results):
+        _message(result if isinstance(result, dict) else {}, f"{where}.results[{j}]", "tool")
     model = _field(item, where, "model", str, "a model id", "")
     params = _field(item, where, "params", dict, "an object of parameters", {})
     usage = _field(item, where, "usage", (dict, type(None)), "an object or null", None)
@@ -85,12 +93,19 @@ def _turn(item: Any, where: str) -> Turn:
         cost=_record(Cost, cost, f"{where}.cost"),
         complete=True,
     )
-    return Turn(user=user, assistant=assistant, reply=reply, model=model, params=params)
+    return Turn(
+        user=user, assistant=assistant, reply=reply, model=model, params=params,
+        steps=steps, unanswered=results,
+    )  # fmt: skip
 
 
 def _message(message: dict[str, Any], where: str, role: str) -> dict[str, Any]:
     if message.get("role") != role:
         raise _wrong(f"{where}.role", message.get("role", _MISSING), repr(role))
+    if role == "tool":
+        _field(message, where, "tool_call_id", str, "the id of the call it answers")
+        _field(message, where, "content", str, "the result as a string")
+        return message
     if role == "user":
         content = _field(message, where, "content", (str, list), "a string or a list of parts")
         for j, part in enumerate(content if isinstance(content, list) else []):

@@ -1,13 +1,15 @@
 """A persistent SQLite log of every exchange, so a reply survives a kernel restart.
 
-    row = log.start(conversation, model, params, prompt)    committed at once: status "streaming"
+    row = log.start(conversation, model, params, prompt, body=…)   committed at once: "streaming"
     log.finish(row, reply)                                   status "complete"
     log.fail(row, "error" | "interrupted", message, partial)
+    log.recall(body) / recall_many(bodies)                   the response cache (``_cache``)
 
 A kernel killed mid-stream leaves its row "streaming"; such a row reads back as "interrupted"
 once its process is gone. The API key is never stored: key-like names are dropped from the
-parameters (``scrub_params``). Any SQLite or file-system failure surfaces as a ``ConfigError``
-naming the file and how to turn logging off; callers show it as a warning and keep the reply.
+parameters (``scrub_params``), and the request body is kept only as a hash (its cache key).
+Any SQLite or file-system failure surfaces as a ``ConfigError`` naming the file and how to turn
+logging off; callers show it as a warning and keep the reply.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -25,19 +27,21 @@ from typing import Any
 
 from venice_jupyter.errors import ConfigError, ParameterError
 from venice_jupyter.reply import Reply, Timings, Usage
+from venice_jupyter.storage._cache import (
+    CacheStats,
+    cache_stats,
+    cached_replies,
+    extras_json,
+    forget_keys,
+    request_key,
+)
+from venice_jupyter.storage._db import open_db
 
 __all__ = ["ENV_VAR", "ExchangeLog", "LogEntry", "default_path", "scrub_params"]
 
 ENV_VAR = "VENICE_JUPYTER_LOG"
 OFF = frozenset({"off", "0", "false", "no", "none"})
-BUSY_TIMEOUT_MS = 5000
 _SECRET_PARTS = ("apikey", "authorization", "secret", "password", "accesstoken")
-_SCHEMA = """CREATE TABLE IF NOT EXISTS exchanges (
-    id INTEGER PRIMARY KEY, created REAL NOT NULL, finished REAL, pid INTEGER NOT NULL,
-    status TEXT NOT NULL, conversation TEXT NOT NULL, notebook TEXT, model TEXT NOT NULL,
-    params TEXT NOT NULL, prompt TEXT NOT NULL, reply TEXT NOT NULL DEFAULT '',
-    reasoning TEXT NOT NULL DEFAULT '', finish_reason TEXT, usage TEXT, cost_usd REAL,
-    timings TEXT, request_id TEXT, completion_id TEXT, error TEXT)"""
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,9 @@ class ExchangeLog:
         self.path = None if not enabled else Path(path).expanduser() if path else default_path()
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()  # one connection, shared by the kernel's threads
+        # Which server answers (the workspace sets it): a cached answer is reused only for the
+        # same one, so an offline answer never stands in for Venice's.
+        self.scope = ""
 
     @classmethod
     def disabled(cls) -> ExchangeLog:
@@ -138,16 +145,20 @@ class ExchangeLog:
         params: Mapping[str, Any],
         prompt: str,
         notebook: str | None = None,
+        *,
+        body: Mapping[str, Any] | None = None,
     ) -> int:
-        """A "streaming" row, committed before the request goes out; its id (0 when disabled)."""
+        """A "streaming" row, committed before the request goes out; its id (0 when disabled).
+        With the request ``body``, a complete reply to it can answer the same request later."""
         if self.path is None:
             return 0
         row = (time.time(), os.getpid(), conversation, notebook, model, prompt)
+        key = request_key(body, self.scope) if body is not None else None
         with self._db() as db:
             cursor = db.execute(
                 "INSERT INTO exchanges (created, pid, status, conversation, notebook, model, "
-                "prompt, params) VALUES (?, ?, 'streaming', ?, ?, ?, ?, ?)",
-                (*row, _json(scrub_params(params))),
+                "prompt, params, request_key) VALUES (?, ?, 'streaming', ?, ?, ?, ?, ?, ?)",
+                (*row, _json(scrub_params(params)), key),
             )
             return int(cursor.lastrowid or 0)
 
@@ -160,7 +171,7 @@ class ExchangeLog:
             db.execute(
                 "UPDATE exchanges SET status = 'complete', finished = ?, reply = ?, reasoning = ?, "
                 "finish_reason = ?, usage = ?, cost_usd = ?, timings = ?, request_id = ?, "
-                "completion_id = ? WHERE id = ?",
+                "completion_id = ?, extras = ?, model = COALESCE(?, model) WHERE id = ?",
                 (
                     time.time(),
                     reply.text,
@@ -171,6 +182,8 @@ class ExchangeLog:
                     _json(asdict(reply.timings)),
                     reply.meta.request_id,
                     reply.id,
+                    extras_json(reply),
+                    reply.meta.model_id or reply.model,  # the model that answered
                     row_id,
                 ),
             )
@@ -206,6 +219,34 @@ class ExchangeLog:
         found = self._select("WHERE id = ?", (row_id,))
         return found[0] if found else None
 
+    # -- the response cache -------------------------------------------------------------
+
+    def recall(self, body: Mapping[str, Any]) -> Reply | None:
+        """The newest complete reply to exactly this request, rebuilt (``cached=True``)."""
+        return self.recall_many([body])[0]
+
+    def recall_many(self, bodies: Sequence[Mapping[str, Any]]) -> list[Reply | None]:
+        """``recall`` for many requests at once (a few queries, not one per body)."""
+        if not bodies or not self._readable():
+            return [None] * len(bodies)
+        keys = [request_key(body, self.scope) for body in bodies]
+        with self._db() as db:
+            return cached_replies(db, keys)
+
+    def cache_stats(self) -> CacheStats:
+        if not self._readable():
+            return CacheStats(0, 0, 0.0, str(self.path) if self.path else None)
+        with self._db() as db:
+            return cache_stats(db, str(self.path))
+
+    def forget_cache(self) -> int:
+        """Drop every cache key: the exchanges stay in the log, but no request is answered from
+        them any more. Returns how many rows were keyed."""
+        if not self._readable():
+            return 0
+        with self._db() as db:
+            return forget_keys(db)
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -217,9 +258,12 @@ class ExchangeLog:
 
     # -- plumbing -------------------------------------------------------------------------
 
-    def _select(self, tail: str, args: tuple[Any, ...]) -> list[LogEntry]:
+    def _readable(self) -> bool:
         # Reading never creates the file: a log that was never written is simply empty.
-        if self.path is None or (self._conn is None and not self.path.exists()):
+        return self.path is not None and (self._conn is not None or self.path.exists())
+
+    def _select(self, tail: str, args: tuple[Any, ...]) -> list[LogEntry]:
+        if not self._readable():
             return []
         with self._db() as db:
             rows = db.execute(f"SELECT * FROM exchanges {tail}", args).fetchall()
@@ -237,23 +281,9 @@ class ExchangeLog:
         if self._conn is None:
             assert self.path is not None
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit (isolation_level=None): every statement is durable when it returns,
-            # which is what lets a killed kernel leave its "streaming" row behind.
-            conn = sqlite3.connect(
-                self.path,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-                isolation_level=None,
-                check_same_thread=False,
-            )
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(_SCHEMA)
-                conn.create_function("vj_contains", 2, _contains, deterministic=True)
-                conn.row_factory = sqlite3.Row
-            except BaseException:
-                conn.close()
-                raise
+            conn = open_db(self.path)
+            conn.create_function("vj_contains", 2, _contains, deterministic=True)
+            conn.row_factory = sqlite3.Row
             self._conn = conn
         return self._conn
 

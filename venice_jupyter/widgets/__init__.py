@@ -6,8 +6,15 @@ the kernel's running loop, so they never block the kernel and a Stop button can 
 They run on the current workspace, whether or not the extension is loaded.
 """
 
+from venice_jupyter.widgets._approval import ButtonApprover
 from venice_jupyter.widgets.compare import CompareResult, CompareView
 from venice_jupyter.widgets.lab import SamplingLab
 from venice_jupyter.widgets.panel import Panel
 
-__all__ = ["CompareResult", "CompareView", "Panel", "SamplingLab"]
+__all__ = [
+    "ButtonApprover",
+    "CompareResult",
+    "CompareView",
+    "Panel",
+    "SamplingLab",
+]

@@ -111,7 +111,7 @@ class ParamControls:
                 control.value = model.defaults[name]
                 self.enabled[name].value = False  # a default is not a choice: keep it unsent
             capability = support.get(name)
-            ok = model is None or capability is None or model.supports(capability)
+            ok = model is None or capability is None or not model.lacks(capability)
             control.disabled = not ok
             self.enabled[name].disabled = not ok
             if not ok:

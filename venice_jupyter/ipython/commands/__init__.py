@@ -11,13 +11,29 @@ import shlex
 from typing import Any
 
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.ipython.commands import _conversations, _setup, _widgets
+from venice_jupyter.ipython.commands import (
+    _cache,
+    _conversations,
+    _help,
+    _models,
+    _settings,
+    _usage,
+    _widgets,
+)
 from venice_jupyter.ipython.commands._registry import COMMANDS
 from venice_jupyter.workspace import Workspace
 
 __all__ = ["COMMANDS", "run_command"]
 
-_MODULES = (_conversations, _setup, _widgets)  # imported for their registrations
+_MODULES = (
+    _cache,
+    _conversations,
+    _help,
+    _models,
+    _settings,
+    _usage,
+    _widgets,
+)  # imported for their registrations
 
 
 def run_command(workspace: Workspace, shell: Any, line: str) -> Any:

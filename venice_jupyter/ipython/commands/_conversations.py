@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,26 @@ def _conversations(state: Workspace, shell: Any, args: list[str]) -> None:
     show_table(rows, "conversations (* current)")
 
 
-@command("switch", "NAME: make NAME the current conversation (created if new)")
+@command("switch", "NAME | --new NAME: make a conversation current (--new starts one)")
 def _switch(state: Workspace, shell: Any, args: list[str]) -> None:
-    need(args, 1, "one conversation name")
-    state.conversations.get(args[0])
-    state.conversations.current = args[0]
-    print(f"Current conversation: {args[0]}")
+    create = args[:1] == ["--new"]
+    names = args[1:] if create else args
+    need(names, 1, "one conversation name, or --new NAME to start one")
+    name, store = names[0], state.conversations
+    if create and name in store:
+        raise ParameterError("%venice switch --new", name, "a name no conversation has yet",
+                             hint=f"`%venice switch {name}` makes it current.")  # fmt: skip
+    if not create and name not in store:
+        existing = [c.name for c in store]
+        close = difflib.get_close_matches(name, existing, n=1)
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        raise ParameterError(
+            "%venice switch", name, "the name of a conversation: " + ", ".join(existing),
+            hint=f"{hint}`%venice switch --new {name}` starts a new one.",
+        )  # fmt: skip
+    store.get(name)
+    store.current = name
+    print(f"Current conversation: {name}" + (" (new)" if create else ""))
 
 
 @command("history", "[NAME]: the messages of a conversation")
@@ -35,11 +50,12 @@ def _history(state: Workspace, shell: Any, args: list[str]) -> None:
     if not conv.turns:
         print(f"Conversation {conv.name!r} is empty.")
         return
-    from IPython.display import Markdown, display
+    from IPython.display import display
 
     from venice_jupyter.storage import export_markdown
 
-    display(Markdown(export_markdown(conv)))
+    text = export_markdown(conv)
+    display({"text/markdown": text, "text/plain": text}, raw=True)
 
 
 @command("reset", "[NAME]: empty a conversation")
@@ -48,7 +64,7 @@ def _reset(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Conversation {conv.name!r} is empty.")
 
 
-@command("undo", "drop the last exchange of the current conversation")
+@command("undo", "drop the last turn of the current conversation (its tool rounds too)")
 def _undo(state: Workspace, shell: Any, args: list[str]) -> None:
     turn = state.conversations.get().undo()
     print("Removed the last exchange." if turn else "Nothing to undo.")
@@ -67,18 +83,30 @@ def _keep(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Kept {len(partial.text)} characters in {prepared.conversation.name!r}.")
 
 
-@command("retry", "send the last failed prompt again, or redo the last exchange")
+@command("retry", "send the last failed prompt again, or redo the last turn exactly as sent")
 def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
+    from dataclasses import replace
+
     from venice_jupyter.ipython._cell import CellRequest
 
     prepared = state.last_failed
-    if prepared is None:
-        conv = state.conversations.get()
-        turn = conv.undo()
-        if turn is None:
-            raise ParameterError("%venice retry", "(nothing)", "a conversation with an exchange")
-        prepared = state.session().prepare(turn.user, conversation=conv, model=turn.model or None)
-    return CellRequest.resend(state, shell, prepared)
+    if prepared is not None:
+        return CellRequest.resend(state, shell, prepared)
+    conv = state.conversations.get()
+    turn = conv.undo()
+    if turn is None:
+        raise ParameterError("%venice retry", "(nothing)", "a conversation with a turn to redo")
+    try:
+        if turn.prepared is not None:  # exactly what was sent: model, options, history, tools
+            prepared = replace(turn.prepared, conversation=conv)
+        else:  # an imported turn: its parameters, on today's defaults
+            prepared = state.session().prepare(
+                turn.user, params=turn.params, conversation=conv, model=turn.model or None
+            )
+        return CellRequest.resend(state, shell, prepared)
+    except BaseException:
+        conv.turns.append(turn)  # nothing new was recorded: the turn it was to replace is back
+        raise
 
 
 @command("fork", "NAME: copy the current conversation to NAME and switch to it")
@@ -103,15 +131,23 @@ def _export(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Saved {conv.name!r} ({len(conv)} turns) to {args[0]}.")
 
 
-@command("import", "PATH [NAME]: load a conversation saved as .json")
+@command("import", "PATH [NAME] [--replace]: load a conversation saved as .json")
 def _import(state: Workspace, shell: Any, args: list[str]) -> None:
     from venice_jupyter.storage import load
 
+    replace = "--replace" in args
+    args = [a for a in args if a != "--replace"]
     if len(args) not in (1, 2):
-        raise ParameterError("%venice import", " ".join(args), "PATH [NAME]")
+        raise ParameterError("%venice import", " ".join(args), "PATH [NAME] [--replace]")
     conv = load(Path(args[0]))
     if len(args) == 2:
         conv.name = args[1]
+    if conv.name in state.conversations and not replace:
+        raise ParameterError(
+            "%venice import", conv.name, "a name no conversation in this kernel has",
+            hint=f"Give it another: `%venice import {args[0]} NEW_NAME`, or add --replace "
+            "to overwrite the one here.",
+        )  # fmt: skip
     state.conversations.put(conv)
     state.conversations.current = conv.name
     print(f"Loaded {conv.name!r} ({len(conv)} turns); it is now current.")

@@ -27,6 +27,7 @@ __all__ = ["ServerContext"]
 @dataclass
 class ServerContext:
     api_key: str | None = None
+    generic: bool = False  # /models without Venice's model_spec, traits or aliases
     accounting: Accounting = field(default_factory=Accounting)
     faults: FaultQueue = field(default_factory=FaultQueue)
     stopping: threading.Event = field(default_factory=threading.Event)

@@ -234,6 +234,15 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, detailed_error([issue]))
         text = kind in ("text", "all", "code")
         data: Any
+        if self.context.generic:
+            if path != "/models":
+                raise HttpError(404, {"error": f"Not found: GET {API_PREFIX}{path}"})
+            plain = [
+                {"id": m["id"], "object": "model", "created": m["created"], "owned_by": "offline"}
+                for m in list_models(kind)
+            ]
+            self.send_json(200, {"object": "list", "data": plain})
+            return
         if path == "/models":
             data = list_models(kind)
         elif path == "/models/traits":

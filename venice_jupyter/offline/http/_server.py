@@ -43,10 +43,14 @@ class OfflineServer:
         requests_per_minute: int = 10_000,
         tokens_per_minute: int = 10_000_000,
         balance_usd: float = 100.0,
+        generic: bool = False,
     ) -> None:
+        """``generic``: answer /models the way a plain OpenAI-compatible server does (ids only,
+        no capabilities, no traits or aliases), to test clients against such servers."""
         self.context = ServerContext(
             api_key=api_key,
             accounting=Accounting(requests_per_minute, tokens_per_minute, balance_usd),
+            generic=generic,
         )
         self._httpd = HTTPServer((host, port), self.context)
         self._thread: threading.Thread | None = None

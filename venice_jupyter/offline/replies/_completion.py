@@ -30,7 +30,54 @@ from venice_jupyter.offline.replies._generate import (
 from venice_jupyter.offline.replies._plan import Plan
 from venice_jupyter.offline.replies._schema_values import SchemaValues
 
-__all__ = ["ChoiceRun", "Completion", "Event"]
+__all__ = ["ChoiceRun", "Completion", "Event", "prompt_value"]
+
+_REPORTED_CHARS = 300
+_PLACES = ("city", "location", "place", "country", "town", "region", "where")
+_TEXTS = ("query", "question", "topic", "search", "text", "prompt", "q")
+_NOT_NAMES = frozenset(
+    {
+        "What",
+        "Which",
+        "Who",
+        "How",
+        "When",
+        "Where",
+        "Why",
+        "Is",
+        "Are",
+        "The",
+        "A",
+        "An",
+        "I",
+        "Tell",
+        "Please",
+        "Give",
+        "Show",
+        "Can",
+        "Could",
+        "Do",
+    }
+)
+
+
+def prompt_value(hint: str, prompt: str) -> str | None:
+    """A string argument the prompt supplies: a capitalised name for a place-like property,
+    the question itself for a query-like one; None when it names nothing."""
+    key = hint.lower()
+    if any(word in key for word in _PLACES):
+        words = prompt.split()
+        names = [
+            w.strip(".,;:!?\"'()")
+            for i, w in enumerate(words)
+            if i > 0 and not words[i - 1].endswith((".", "!", "?"))  # not a sentence's first word
+        ]
+        found = [w for w in names if w[:1].isupper() and w not in _NOT_NAMES and w.isalpha()]
+        return found[0] if found else None
+    if any(key == word or key.endswith("_" + word) for word in _TEXTS):
+        return prompt.strip().rstrip("?").strip() or None
+    return None
+
 
 Event = TextDelta | ToolCallDelta | Finish
 _EOS: Final = 1
@@ -75,6 +122,8 @@ class ChoiceRun:
             documents = json.dumps({"documents": list(plan.citations)}, ensure_ascii=False)
             yield ToolCallDelta(0, documents, "web_search_call", "web_search")
             offset = 1
+        if plan.tool_results and not plan.tools and plan.schema is None:
+            yield from self._report(plan.tool_results)
         if plan.tools:
             yield from self._tool_calls(offset)
         elif plan.schema is not None:
@@ -139,6 +188,9 @@ class ChoiceRun:
             topic.answer,
         )
         finish = Finish("length", "length")
+        # With enable_web_citations, sentences cite the search results in turn, as ^1^, ^2^ …
+        cite = len(plan.citations) if plan.venice["enable_web_citations"] else 0
+        cited = 0
         for tid, entry in tokens:
             budget.used += 1
             if tid == _EOS or tid in plan.stop_ids:
@@ -147,6 +199,9 @@ class ChoiceRun:
             text, entries, hit = scanner.push(vocab[tid], entry)
             if text or entries:
                 yield TextDelta("content", text, entries)
+            if cited < cite and text.rstrip().endswith("."):
+                cited += 1
+                yield TextDelta("content", f" ^{cited}^")
             if hit:
                 return Finish("stop", "stop")
             if budget.exhausted:
@@ -179,6 +234,19 @@ class ChoiceRun:
                 yield ToolCallDelta(offset + k, "".join(chunk))
         yield Finish("tool_calls")
 
+    def _report(self, results: tuple[tuple[str, str], ...]) -> Iterator[Event]:
+        """The answer after tool calls opens with what they returned, then goes on as usual."""
+        parts = []
+        for name, result in results:
+            shown = " ".join(result.split())
+            shown = shown if len(shown) <= _REPORTED_CHARS else shown[:_REPORTED_CHARS] + "…"
+            parts.append(f"{name} returned: {shown.rstrip('.')}")
+        for piece in tokenize("; ".join(parts) + ".\n\n"):
+            if self.budget.exhausted:
+                return
+            self.budget.used += 1
+            yield TextDelta("content", piece)
+
     def _fixed(self, text: str) -> Iterator[Event]:
         """A given answer (the ``reply`` fault): exactly ``text``, no limit applied."""
         for piece in tokenize(text):
@@ -190,8 +258,12 @@ class ChoiceRun:
         return SchemaValues(self._phrase, self.rng).make(schema)
 
     def _phrase(self, hint: str, words: int) -> str:
-        """A few words of the model's prose, continuing from a random word of the topic answer
-        (any answer when the prompt matched none); ``hint`` (the property name) is unused."""
+        """Free text for a schema string: taken from the prompt where the property asks for
+        something it names (the city in "the weather in Rome?"), else a few words of the
+        model's prose, continuing from a random word of the topic answer."""
+        drawn = prompt_value(hint, self.plan.prompt)
+        if drawn is not None:
+            return drawn
         model = self.model
         answer = self._topic.answer
         if answer is None:

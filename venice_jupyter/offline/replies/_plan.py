@@ -9,6 +9,7 @@ has them), and a reasoning effort must be one the model lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -62,6 +63,9 @@ class Plan:
     show_reasoning: bool
     schema: dict[str, Any] | None
     tools: tuple[dict[str, Any], ...]  # function definitions to call now
+    # (function name, result) of the tool messages since the last user message: what the
+    # answer now reports, as a model does after its calls came back.
+    tool_results: tuple[tuple[str, str], ...]
     venice: dict[str, Any]  # the effective venice_parameters, echoed back
     citations: tuple[dict[str, Any], ...]
 
@@ -134,16 +138,40 @@ def _tools_to_call(body: dict[str, Any], last_user: str) -> tuple[dict[str, Any]
             raise HttpError(400, {"error": f"Tool choice function '{name}' not found in tools"})
         return tuple(named)
     text = last_user.lower()
-    mentioned = [
-        f
-        for f in functions
-        if f["name"].lower() in text or f["name"].lower().replace("_", " ") in text
-    ]
+    mentioned = [f for f in functions if _mentions(text, f["name"])]
     if not mentioned and choice == "required":
         mentioned = functions[:1]
     if not body.get("parallel_tool_calls", True):
         mentioned = mentioned[:1]
     return tuple(mentioned)
+
+
+# Words of a function name that say nothing of what it is about.
+_VERBS = frozenset({"get", "set", "fetch", "find", "search", "make", "run", "call", "list",
+                    "show", "compute", "calculate", "lookup", "look", "tool"})  # fmt: skip
+
+
+def _mentions(text: str, name: str) -> bool:
+    """The prompt asks for what the function does: its name, or a telling word of it
+    ("weather" in get_weather)."""
+    words = name.lower().replace("-", "_").split("_")
+    if name.lower() in text or " ".join(words) in text:
+        return True
+    return any(len(w) >= 4 and w not in _VERBS and re.search(rf"\b{w}", text) for w in words)
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> tuple[tuple[str, str], ...]:
+    names: dict[str, str] = {}
+    results: list[tuple[str, str]] = []
+    for message in messages:
+        if message.get("role") == "user":
+            results = []
+        for call in message.get("tool_calls") or ():
+            names[str(call.get("id"))] = str(call.get("function", {}).get("name", "tool"))
+        if message.get("role") == "tool":
+            call_id = str(message.get("tool_call_id"))
+            results.append((names.get(call_id, "tool"), message_text(message)))
+    return tuple(results)
 
 
 def _schema(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -217,6 +245,7 @@ def make_plan(body: dict[str, Any], model: OfflineModel, suffix: dict[str, Any])
         show_reasoning=not venice["strip_thinking_response"],
         schema=_schema(body),
         tools=_tools_to_call(body, prompt),
+        tool_results=_tool_results(messages),
         venice=venice,
         citations=tuple(search(prompt, venice["enable_web_search"]) if model.web_search else ()),
     )

@@ -11,7 +11,7 @@ Every column is prepared with ``Session.prepare`` before anything is sent (one i
 and nothing goes out), then streamed with ``Session.arun`` into its own ``WidgetSink``, as asyncio
 tasks on the kernel's running loop: the cell returns at once and the Stop button keeps working.
 At most ``concurrency`` streams run at a time, and new ones wait while the rate-limit headers
-say the request budget is spent (``_plan.RateGate``).
+say the request budget is spent (``api.RateGate``).
 
 A conversation is used as context only: every column sees its history, none is recorded into it
 (N alternative answers to one question are not one turn).
@@ -28,7 +28,9 @@ from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.request import ChatParams
 from venice_jupyter.session import Prepared, Session
+from venice_jupyter.tools import Toolbox
 from venice_jupyter.widgets.compare._plan import CompareResult, grid_width, plan_columns
+from venice_jupyter.widgets.compare._terminal import CompareTable, run_in_terminal
 from venice_jupyter.widgets.compare._view import CompareView
 
 __all__ = ["CompareResult", "CompareView", "compare", "compare_prepared"]
@@ -46,6 +48,7 @@ def compare(
     params: ChatParams | Mapping[str, Any] | None = None,
     system: str | None = None,
     images: Sequence[str] = (),
+    tools: Any = None,
     session: Session | None = None,
     workspace: ws.Workspace | None = None,
 ) -> CompareView:
@@ -54,7 +57,8 @@ def compare(
     ``models`` (a list, or "a,b,c") × at most one of ``settings`` (a list of parameter dicts),
     ``samples`` (K draws; consecutive seeds if a seed is set, else unseeded) or ``grid`` (a dict
     of value lists: every combination, shown as a compact grid). ``params`` apply to every
-    column. ``conversation`` (a Conversation or its name) is sent as context and never
+    column; ``tools`` (functions or specs) run in every column that calls them.
+    ``conversation`` (a Conversation or its name) is sent as context and never
     recorded. Every column is validated first: if one is invalid, this raises and sends nothing.
     Needs a running event loop (a Jupyter kernel). It runs on the current workspace (the
     magics' once the extension is loaded); ``session`` sends on another session instead.
@@ -64,7 +68,7 @@ def compare(
     history = conversation if isinstance(conversation, Conversation) else None
     if isinstance(conversation, str):
         history = state.conversations.get(conversation)
-    return _launch(
+    view = _launch(
         state,
         session,
         prompt,
@@ -77,7 +81,10 @@ def compare(
         params=params,
         system=system,
         images=images,
+        tools=Toolbox.of(tools) if tools is not None else None,
     )
+    assert isinstance(view, CompareView)  # the terminal form is only the magic's
+    return view
 
 
 def compare_prepared(
@@ -87,7 +94,8 @@ def compare_prepared(
     *,
     samples: int | None = None,
     reasoning: str = "show",
-) -> CompareView:
+    terminal: bool = False,
+) -> CompareView | CompareTable:
     """``%%venice --compare`` / ``--samples``: the cell's request, re-prepared per column.
 
     Same user message (text and images), system prompt, history (context only, not recorded)
@@ -114,6 +122,8 @@ def compare_prepared(
         system=system,
         images=images,
         reasoning=reasoning,
+        terminal=terminal,
+        tools=base.toolbox,
     )
 
 
@@ -132,7 +142,11 @@ def _launch(
     system: str | None = None,
     images: Sequence[str] = (),
     reasoning: str = "show",
-) -> CompareView:
+    terminal: bool = False,
+    tools: Toolbox | None = None,
+) -> CompareView | CompareTable:
+    """Every column prepared (one invalid column and nothing is sent), then started as the
+    widget, or run one after another in a terminal."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ParameterError("concurrency", concurrency, "a whole number ≥ 1")
     if isinstance(models, str):
@@ -160,9 +174,12 @@ def _launch(
             catalog=catalog,
             max_turns=turns,
             max_tokens=tokens,
+            tools=tools,
         )
         # The history is in the body; without the conversation, arun records nothing.
         prepared.append((column, replace(p, conversation=None)))
+    if terminal:
+        return run_in_terminal(state, session, prepared, reasoning=reasoning)
     view = CompareView(
         session,
         prepared,

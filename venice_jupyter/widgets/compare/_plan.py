@@ -3,7 +3,6 @@
     plan_columns(models, settings=|samples=|grid=)  -> [Column]     models × variants
     CompareResult                                   one column's outcome as a Python object
     rows(results) / dataframe(results)              the results as a table
-    RateGate                                        holds new starts while the budget is spent
 
 A column is one request: a model plus the parameters that set it apart (``overrides``). The
 variants come from at most one of ``settings`` (a list of parameter dicts), ``samples`` (K
@@ -13,35 +12,28 @@ cartesian product of the value lists, the last key varying fastest).
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import itertools
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from venice_jupyter.errors import ConfigError, ParameterError
-from venice_jupyter.render import summary
-from venice_jupyter.reply import Reply, ResponseMeta
+from venice_jupyter.render import stats_parts, summary
+from venice_jupyter.reply import Reply
 
 __all__ = [
-    "LOW_REMAINING",
     "MAX_COLUMNS",
     "Column",
     "CompareResult",
-    "RateGate",
     "dataframe",
     "grid_width",
     "plan_columns",
     "rows",
+    "text_table",
 ]
 
 MAX_COLUMNS = 64
-# Hold new starts once a reply says at most this many requests are left in the window: by the
-# time a reply is read, the other streams in flight may already have used the last one.
-LOW_REMAINING = 1
-MAX_RATE_WAIT = 60.0  # Venice's request window is a minute; never wait longer than that
 
 
 @dataclass(frozen=True)
@@ -202,6 +194,17 @@ def rows(results: Sequence[CompareResult]) -> list[dict[str, Any]]:
     return [{k: row.get(k) for k in keys} for row in raw]
 
 
+def text_table(results: Sequence[CompareResult]) -> str:
+    """The columns as aligned text, one line each: what a terminal or text/plain shows."""
+    lines = []
+    for r in results:
+        numbers = " · ".join(stats_parts(summary(r.reply))) if r.reply is not None else ""
+        text = " ".join(r.text.split())
+        text = text if len(text) <= 60 else text[:59] + "…"
+        lines.append(f"{r.label} [{r.status}] {numbers}\n    {text}".rstrip())
+    return "\n".join(lines)
+
+
 def dataframe(results: Sequence[CompareResult]) -> Any:
     """``rows`` as a pandas DataFrame; pandas is optional and imported only here."""
     try:
@@ -212,43 +215,3 @@ def dataframe(results: Sequence[CompareResult]) -> Any:
             "view.table() returns the same rows as a list of dicts."
         ) from None
     return pd.DataFrame(rows(results))
-
-
-class RateGate:
-    """Holds new starts while the server says the request budget of this window is spent.
-
-    Every reply carries ``x-ratelimit-remaining-requests`` and ``x-ratelimit-reset-requests``
-    (a Unix timestamp at Venice; a small number is read as seconds from now). When the
-    remaining count is ``LOW_REMAINING`` or less, requests not yet started wait until the reset
-    (at most ``MAX_RATE_WAIT`` seconds). Streams already running are left alone, and a 429 that
-    still happens is retried by the client as usual.
-    """
-
-    def __init__(
-        self,
-        low: int = LOW_REMAINING,
-        max_wait: float = MAX_RATE_WAIT,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.low = low
-        self.max_wait = max_wait
-        self.clock = clock
-        self.not_before = 0.0
-
-    def note(self, meta: ResponseMeta) -> None:
-        remaining, reset = meta.ratelimit_remaining_requests, meta.ratelimit_reset_requests
-        if remaining is None or reset is None or remaining > self.low:
-            return
-        now = self.clock()
-        if reset > 1e12:  # milliseconds since the epoch
-            reset /= 1000.0
-        at = reset if reset > 1e9 else now + reset
-        self.not_before = max(self.not_before, min(at, now + self.max_wait))
-
-    def delay(self) -> float:
-        """Seconds a new request should wait now (0 when it may start)."""
-        return max(0.0, self.not_before - self.clock())
-
-    async def wait(self) -> None:
-        while (pause := self.delay()) > 0:
-            await asyncio.sleep(pause)

@@ -16,13 +16,20 @@ from typing import Any
 
 import ipywidgets as w
 
+from venice_jupyter.api import RateGate
 from venice_jupyter.errors import ConfigError, StreamCancelled, VeniceError
-from venice_jupyter.render import stats_parts, summary
+from venice_jupyter.render import ToolView, stats_parts, summary
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, WidgetSink
 from venice_jupyter.widgets._loop import current_loop, on_loop
-from venice_jupyter.widgets.compare._plan import Column, CompareResult, RateGate, dataframe, rows
+from venice_jupyter.widgets.compare._plan import (
+    Column,
+    CompareResult,
+    dataframe,
+    rows,
+    text_table,
+)
 
 __all__ = ["CompareView"]
 
@@ -59,6 +66,9 @@ class _ColumnSink:
 
     def on_retry(self, error: VeniceError, delay: float, attempt: int) -> None:
         self.inner.on_retry(error, delay, attempt)
+
+    def on_tool(self, view: ToolView) -> None:
+        self.inner.on_tool(view)
 
     def on_finish(self, reply: Reply) -> None:
         self.inner.on_finish(reply)
@@ -277,5 +287,5 @@ class CompareView(w.VBox):  # type: ignore[misc]
             self._show_status()
 
     def __repr__(self) -> str:
-        states = ", ".join(f"{r.label}: {r.status}" for r in self._results)
-        return f"CompareView({states})"
+        # The text/plain of the widget: what a saved notebook or a text front end shows.
+        return f"CompareView, {len(self._results)} columns:\n{text_table(self._results)}"

@@ -31,6 +31,8 @@ from venice_jupyter.reply import Reply
 from venice_jupyter.request import ChatParams, escape_placeholders, to_magic_line
 from venice_jupyter.session import CAPABILITIES, Prepared
 from venice_jupyter.sinks import LoggedSink, WidgetSink
+from venice_jupyter.tools import Toolbox, ToolPolicy
+from venice_jupyter.widgets._approval import ButtonApprover
 from venice_jupyter.widgets._controls import ParamControls
 from venice_jupyter.widgets._loop import current_loop, on_loop
 from venice_jupyter.widgets.panel._picker import ConversationPicker, model_options
@@ -48,6 +50,8 @@ def panel(
     prompt: str = "",
     params: ChatParams | None = None,
     updates_per_second: float | None = None,
+    tools: Any = None,
+    approve: bool = False,
     workspace: ws.Workspace | None = None,
 ) -> Panel:
     """A new control panel on the current workspace (the magics' when the extension is loaded)."""
@@ -59,6 +63,8 @@ def panel(
         prompt=prompt,
         params=params,
         updates_per_second=updates_per_second,
+        tools=tools,
+        approve=approve,
     )
 
 
@@ -79,8 +85,14 @@ class Panel(w.VBox):  # type: ignore[misc]
         prompt: str = "",
         params: ChatParams | None = None,
         updates_per_second: float | None = None,
+        tools: Any = None,
+        approve: bool = False,
     ) -> None:
         self.workspace = workspace
+        # Functions the model may call (checked now, so a bad one fails here); each call runs
+        # in the kernel, and with ``approve`` the panel asks first (Run, Skip, Always).
+        self.toolbox = Toolbox.of(tools) if tools is not None else None
+        self.approve = approve
         self.updates_per_second = updates_per_second or workspace.settings.updates_per_second
         self.task: asyncio.Task[Reply] | None = None
         self._loop = current_loop()  # the kernel's main loop when made in a cell
@@ -123,6 +135,7 @@ class Panel(w.VBox):  # type: ignore[misc]
         # Not disabled: a browser will not select text in a disabled textarea. Edits are
         # harmless; each "Copy as cell" writes it afresh.
         self.cell = w.Textarea(layout=_box("100%", height="5em", display="none"))
+        self.approval = w.VBox()  # the question before a tool call runs, when asked
         grid = w.GridBox(
             list(self.controls.widget.children),
             layout=w.Layout(grid_template_columns="repeat(auto-fill, minmax(460px, 1fr))"),
@@ -132,7 +145,8 @@ class Panel(w.VBox):  # type: ignore[misc]
         top = w.HBox([self.model, picker.dropdown, picker.new])
         settings = w.Accordion(children=[grid], titles=("Parameters",), selected_index=0)
         super().__init__([top, settings, self.system, self.prompt, buttons,
-                          self.status, self.output, self.stats, self.cell])  # fmt: skip
+                          self.status, self.approval, self.output, self.stats,
+                          self.cell])  # fmt: skip
         self._wire()
         self._on_model()
         if params is not None:
@@ -151,6 +165,13 @@ class Panel(w.VBox):  # type: ignore[misc]
             (self.copy_button, self.copy_as_cell),
         ]:
             button.on_click(lambda _b, act=action: self._guard(act))
+
+    def _ask(self, box: w.Widget) -> None:
+        self.approval.children = [box]
+
+    def _asked(self, box: w.Widget) -> None:
+        self.approval.children = []
+        box.close()
 
     def _say(self, text: str, kind: str = "info") -> None:
         self.status.value = status_html(text, kind)
@@ -255,6 +276,14 @@ class Panel(w.VBox):  # type: ignore[misc]
                 catalog=self.catalog,
                 max_turns=settings.history_turns,
                 max_tokens=settings.history_tokens,
+                tools=self.toolbox,
+                tool_policy=ToolPolicy(
+                    max_rounds=settings.max_tool_rounds,
+                    timeout=settings.tool_timeout or None,
+                    result_chars=settings.tool_result_chars,
+                    approve=self.approve or settings.approve_tools,
+                ),
+                approver=ButtonApprover(self._ask, self._asked),
             )
         except VeniceError:
             if dropped is not None:
