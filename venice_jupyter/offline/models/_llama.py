@@ -18,11 +18,13 @@ llama.cpp's own log goes to a buffer, never to the terminal; its errors explain 
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import importlib
 import importlib.util
 import os
 import secrets
+import sys
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -65,8 +67,20 @@ def _lib() -> Any:
             _callback = lib.llama_log_callback(log)
             lib.llama_log_set(_callback, ctypes.c_void_p(0))
             lib.llama_backend_init()
+            atexit.register(_close_devnull)
             _ready = True
     return lib
+
+
+def _close_devnull() -> None:
+    """llama_cpp opens os.devnull twice at import (to silence model loading) and never closes
+    it: a ResourceWarning at exit in every process that loaded a model. Loading is over by the
+    time atexit runs, so closing them here is safe."""
+    utils = sys.modules.get("llama_cpp._utils")
+    for name in ("outnull_file", "errnull_file"):
+        file = getattr(utils, name, None)
+        if file is not None:
+            file.close()
 
 
 def _reason() -> str:
