@@ -89,6 +89,9 @@ def test_a_dataframe_with_a_template_keeps_its_index(home: Workspace) -> None:
                   max_completion_tokens=8)  # fmt: skip
     assert list(table.index) == ["a", "b"] and table.index.name == "id"
     assert list(table["prompt"]) == ["Say 'good bread' in French.", "Say 'stale bread' in Italian."]
+    joined = frame.join(table["answer"])  # as the README shows: answers beside the input
+    assert list(joined.columns) == ["text", "lang", "answer"]
+    assert list(joined["answer"]) == list(table["answer"])
     series = pd.Series(["Rye", "Spelt"], index=[10, 20], name="grain")
     table = batch(series, template="What is {grain}?", workspace=home, max_completion_tokens=8)
     assert list(table.index) == [10, 20]
@@ -138,7 +141,7 @@ def test_tools_work_per_row(home: Workspace, server: OfflineServer) -> None:
 
 
 def test_images_go_with_their_own_row(home: Workspace, server: OfflineServer) -> None:
-    # The offline models have no vision, so a catalog that says one does stands in for Venice.
+    # A catalog where every model has vision (the offline small one has none).
     models = httpx.get(f"{server.base_url}/models", timeout=10).json()
     for model in models["data"]:
         model["model_spec"]["capabilities"]["supportsVision"] = True
@@ -158,7 +161,7 @@ def test_images_go_with_their_own_row(home: Workspace, server: OfflineServer) ->
     # Against the real offline catalog: the capability check names the row, nothing is sent.
     mark = len(server.requests)
     with pytest.raises(CapabilityError, match=r"Row 0: .*image.*Nothing was sent"):
-        batch(["What is this?"], images=[PNG], workspace=home)
+        batch(["What is this?"], images=[PNG], model="venice-offline-small", workspace=home)
     assert sent_since(server, mark) == []
 
 
@@ -370,8 +373,11 @@ def test_a_dry_run_returns_the_requests_and_an_estimate(
 def test_a_costly_batch_asks_first(home: Workspace, server: OfflineServer) -> None:
     home.settings.batch_confirm_usd = 0.0  # anything that costs at all is "costly"
     mark = len(server.requests)
-    with pytest.raises(ParameterError, match=r"batch_confirm_usd=\$0.*confirm=True.*Nothing was"):
+    with pytest.raises(
+        ParameterError, match=r"batch_confirm_usd=\$0.*confirm=True.*Nothing was"
+    ) as e:
         batch(prompts(3), workspace=home, max_completion_tokens=10)
+    assert "..." not in str(e.value) and "≤30 completion tokens" in str(e.value)  # said whole
     assert sent_since(server, mark) == []
     table = batch(prompts(3), workspace=home, max_completion_tokens=10, confirm=True)
     assert set(table["status"]) == {"done"} and len(sent_since(server, mark)) == 3

@@ -150,12 +150,13 @@ def test_stats_and_clear(log: ExchangeLog) -> None:
     logged(log, BODY, a_reply())
     logged(log, BODY, a_reply())
     logged(log, {**BODY, "seed": 3}, a_reply())
+    logged(log, {**BODY, "seed": 4})  # started, never finished: no answer to serve
     stats = cache.stats()
     assert (stats.requests, stats.answers) == (2, 3)
     assert stats.cost_usd == pytest.approx(0.0012)
-    assert cache.clear() == 3
+    assert cache.clear() == 3  # the same count `cache stats` showed
     assert cache.stats().requests == 0 and log.recall(BODY) is None
-    assert len(log.entries()) == 3  # the history stays
+    assert len(log.entries()) == 4  # the history stays
 
 
 def test_a_hand_edited_row_is_a_miss(log: ExchangeLog) -> None:

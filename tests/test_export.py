@@ -325,5 +325,6 @@ def test_load_binary_file(tmp_path: Path) -> None:
 
 
 def test_save_into_a_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="Cannot save the conversation to"):
+    with pytest.raises(ConfigError, match="Cannot save the conversation to") as caught:
         save(sample(), tmp_path / "no" / "such" / "dir" / "chat.json")
+    assert "does not exist" in str(caught.value) and ".tmp" not in str(caught.value)

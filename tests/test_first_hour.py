@@ -394,3 +394,54 @@ def test_cache_and_batch_from_a_cell(k: Kernel, server: OfflineServer) -> None:
     sent = sorted(r["messages"][-1]["content"] for r in server.requests[before:])
     assert sent == sorted(f"Tell me about {t}." for t in ("bread", "tea", "the moon"))
     assert ex.status == "ok"
+
+
+# -- the second trial: what -c NAME means to undo and retry -----------------------------------
+
+
+def test_undo_and_retry_act_on_the_conversation_the_last_cell_used(
+    k: Kernel, server: OfflineServer
+) -> None:
+    home = k.value("__import__('venice_jupyter').workspace.current().conversations.current")
+    ok(k, "%venice fork f2")  # f2 is current (and empty)
+    ok(k, "%%venice -c work --new --max-completion-tokens 5\nwork turn")
+    ex = ok(k, "%venice retry")
+    assert not ex.of_type("execute_result")  # the answer streamed; no Reply repr under it
+    assert "work turn" in json.dumps(server.requests[-1]["messages"])
+    ex = ok(k, "%venice undo")
+    assert ex.stdout.strip() == "Removed the last turn of 'work' (0 turns left)."
+    assert turns(k, "f2") == 0 and turns(k, "work") == 0  # f2 was never touched
+    assert ok(k, "%venice undo").stdout.strip() == "Nothing to undo: 'work' is empty."
+    message = refused(k, "%venice retry")
+    assert "'work'" in message and "%venice retry NAME" in message
+    ok(k, "%%venice --max-completion-tokens 5\nplain turn")  # a plain cell: the current one
+    assert turns(k, "f2") == 1
+    assert "'f2'" in ok(k, "%venice undo").stdout
+    assert "'nope'" in refused(k, "%venice undo nope")
+    ok(k, f"%venice switch {home}")
+
+
+def test_set_unset_and_unknown_options_say_what_they_did(k: Kernel) -> None:
+    assert "`%%venice --help` lists them" in refused(k, "%%venice --bogus 1\nHi.")
+    assert "Did you mean --temperature" in refused(k, "%%venice --temprature 1\nHi.")
+    out = ok(k, "%venice set temperature=0.5").stdout
+    assert out.strip() == "Defaults sent with every request: temperature=0.5."
+    assert "Setting history_turns=3." in ok(k, "%venice set history_turns=3").stdout
+    out = ok(k, "%venice unset temperature top_k").stdout
+    assert out.strip() == "Dropped temperature; top_k was not set; no default parameters."
+    assert "nothingset" in refused(k, "%venice unset nothingset")
+    ok(k, "%venice set history_turns=0")
+
+
+def test_online_without_a_key_says_how_to_get_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from venice_jupyter.ipython.commands import run_command
+    from venice_jupyter.workspace import VeniceSettings, Workspace
+
+    monkeypatch.delenv("VENICE_API_KEY", raising=False)
+    monkeypatch.delenv("VENICE_BASE_URL", raising=False)
+    home = Workspace(VeniceSettings())
+    run_command(home, None, "online")
+    assert "Online needs an API key: `%venice key`" in capsys.readouterr().out
+    home.close()

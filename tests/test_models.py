@@ -16,10 +16,9 @@ from venice_jupyter.api._catalog import (
     ModelCatalog,
     ModelInfo,
     Rate,
-    format_price,
     split_suffix,
-    summary_row,
 )
+from venice_jupyter.api._listing import format_price, summary_row
 from venice_jupyter.errors import CapabilityError, ParameterError
 from venice_jupyter.reply import Usage
 from venice_jupyter.request._capabilities import check_request
@@ -471,16 +470,17 @@ def test_summary_row(catalog: ModelCatalog) -> None:
         "id": "kimi-k2-5",
         "name": "Kimi K2.5",
         "context": "256k",
-        "capabilities": "F R · S V L W · ·",
+        "capabilities": "F R · S V · · L W · ·",
         "input": "$0.56",
         "output": "$3.50",
         "traits": "",
+        "defaults": "",
         "status": "",
     }
-    assert list(CAPABILITY_LETTERS) == ["F", "R", "E", "S", "V", "L", "W", "X", "T"]
+    assert list(CAPABILITY_LETTERS) == ["F", "R", "E", "S", "V", "A", "M", "L", "W", "X", "T"]
     glm = summary_row(model(catalog, "zai-org-glm-5-2"))
     assert glm["context"] == "1M" and glm["traits"] == "default, function_calling_default"
-    assert summary_row(model(catalog, "e2ee-gemma-4-31b"))["status"] == "deprecated"
+    assert summary_row(model(catalog, "e2ee-gemma-4-31b"))["status"].startswith("deprecated")
     assert summary_row(model(catalog, "qwen-3-8-27b"))["status"] == "beta"
     assert summary_row(ModelInfo(id="x"))["context"] == "—"
 

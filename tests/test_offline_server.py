@@ -297,6 +297,7 @@ def test_traits_and_compatibility(http: httpx.Client) -> None:
         ),
         (
             {
+                "model": "venice-offline-small",
                 "messages": [
                     {
                         "role": "user",
@@ -304,7 +305,7 @@ def test_traits_and_compatibility(http: httpx.Client) -> None:
                             {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}}
                         ],
                     }
-                ]
+                ],
             },
             400,
             "image_url is not supported by this model",

@@ -98,9 +98,10 @@ def test_send_streams_answer_footer_and_stats(panel: Panel, server: OfflineServe
         assert part in panel.stats.value
     body = server.requests[-1]
     assert len(server.requests) == before + 1
-    # exactly the touched controls, nothing the user did not choose
+    # exactly the touched controls, nothing the user did not choose (and the conversation's
+    # prompt-cache routing key, request/_caching.py)
     assert set(body) == {"model", "messages", "stream", "stream_options", "temperature",
-                         "seed", "max_completion_tokens"}  # fmt: skip
+                         "seed", "max_completion_tokens", "prompt_cache_key"}  # fmt: skip
     assert (body["temperature"], body["seed"], body["max_completion_tokens"]) == (0.35, 7, 40)
     assert body["model"] == "venice-offline"
     conversation = panel.workspace.conversations.get(panel.conversation.value)

@@ -132,18 +132,27 @@ def test_tools_on_a_model_without_function_calling(k: Kernel, server: OfflineSer
 def test_approve_asks_under_the_cell_run_skip_or_always(k: Kernel, server: OfflineServer) -> None:
     cell = ("%%venice --tools get_weather --approve --max-completion-tokens 20\n"
             "Weather in Oslo?")  # fmt: skip
-    ex = k.execute(cell, answers=["n"])
+    ex = k.execute(cell, answers=["skip"])
     assert ex.status == "ok", ex.error
-    assert ex.prompts == ['Run get_weather({"city": "Oslo"})? [y]es, [n]o, [a]lways: ']
+    assert ex.prompts == [
+        'Run get_weather({"city": "Oslo"})? [r]un, [s]kip, [a]lways run get_weather (Enter skips): '
+    ]
     assert server.requests[-1]["messages"][-1]["content"] == "The user declined to run this call."
     assert "venice-tool-skipped" in final(ex)["data"]["text/html"]
-    ex = k.execute(cell, answers=["maybe", "y"])  # asked again until the answer is one of them
+    ex = k.execute(cell, answers=[""])  # Enter: nothing runs unless someone says so
+    assert ex.status == "ok" and len(ex.prompts) == 1
+    assert server.requests[-1]["messages"][-1]["content"] == "The user declined to run this call."
+    ex = k.execute(cell, answers=["maybe", "r"])  # asked again, saying what the answers are
     assert ex.status == "ok" and len(ex.prompts) == 2
+    assert ex.prompts[1].startswith("Please answer r (run), s (skip) or a (always")
     assert server.requests[-1]["messages"][-1]["content"] == "Sunny and 24 C in Oslo"
     ex = k.execute("%%venice --tools get_weather,get_time --approve --max-completion-tokens 20\n"
-                   "Weather and time in Oslo?", answers=["a", "y"])  # fmt: skip
+                   "Weather and time in Oslo?", answers=["always", "y"])  # fmt: skip
     assert ex.status == "ok" and len(ex.prompts) == 2  # "always" is per function
-    ex = k.execute(cell)  # a front end that takes no input
+    ex = k.execute(cell)  # ... and lasts the kernel: the next cell runs get_weather unasked
+    assert ex.status == "ok" and ex.prompts == [], ex.error
+    assert server.requests[-1]["messages"][-1]["content"] == "Sunny and 24 C in Oslo"
+    ex = k.execute("%%venice --tools get_time --approve --max-completion-tokens 20\nTime in Oslo?")
     assert ex.status == "error" and "takes no input" in ex.error["evalue"]  # type: ignore[index]
 
 
@@ -202,6 +211,17 @@ def test_the_panel_runs_tools_and_asks_with_buttons(k: Kernel, server: OfflineSe
     assert server.requests[-1]["messages"][-1]["content"] == "Sunny and 24 C in Oslo"
     assert "venice-tool-ran" in k.value("p.output.value")
     assert k.value("len(p.approval.children)") == 0  # the question is gone
+    # "Always for this function" holds for the panel's later questions
+    assert k.execute("asked.clear()\nt = p.ask('Weather in Lima?')").status == "ok"
+    assert k.execute("await asyncio.wait_for(asked.wait(), 30)").status == "ok"
+    always = k.value("p.approval.children[0].children[1].children[2].model_id")
+    click = {"comm_id": always, "data": {"method": "custom", "content": {"event": "click"}}}
+    k.client.shell_channel.send(k.client.session.msg("comm_msg", click))
+    assert k.execute("r = await p.wait()").status == "ok"
+    ex = k.execute("asked.clear()\nt = p.ask('Weather in Rome?')\nr = await p.wait()\n"
+                   "print(asked.is_set(), r.text[:60])")  # fmt: skip
+    assert ex.status == "ok", ex.error
+    assert ex.stdout.startswith("False") and "Sunny and 24 C in Rome" in ex.stdout
 
 
 def test_compare_columns_run_the_tools(k: Kernel, server: OfflineServer) -> None:

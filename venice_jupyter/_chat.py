@@ -21,7 +21,14 @@ from venice_jupyter.api import ModelCatalog
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ParameterError, SchemaMismatchError
 from venice_jupyter.reply import Reply
-from venice_jupyter.request import ChatParams, parse_structured, response_format_for, to_data_url
+from venice_jupyter.request import (
+    Attachment,
+    ChatParams,
+    attach,
+    parse_structured,
+    response_format_for,
+    to_data_url,
+)
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.sinks import LoggedSink, QuietSink
 from venice_jupyter.tools import Approver, InputApprover, ToolPolicy
@@ -36,6 +43,9 @@ def chat(
     conversation: Conversation | str | None = None,
     system: str | None = None,
     images: Sequence[Any] = (),
+    files: Any = (),
+    audio: Any = (),
+    video: Any = (),
     schema: Any = None,
     tools: Any = None,
     approve: bool | None = None,
@@ -47,8 +57,12 @@ def chat(
 
     ``conversation``: a name (created if new) or a ``Conversation``: its history is sent and
     this turn recorded; None sends the prompt alone. ``system``: a system prompt. ``images``:
-    paths, URLs, bytes or image objects. ``schema``: a JSON Schema dict or a pydantic model;
-    the answer is then JSON and ``reply.parsed`` holds it (the model's instance for pydantic).
+    paths, URLs, bytes or image objects (numpy arrays too). ``files``: documents (paths, https
+    URLs, a DataFrame sent as CSV, (name, bytes)); ``audio``: recordings (paths, bytes,
+    IPython Audio, (array, rate)); ``video``: URLs or files. Venice's limits and the model's
+    capabilities are checked before anything is sent. ``schema``: a JSON Schema dict or a
+    pydantic model; the answer is then JSON and ``reply.parsed`` holds it (the model's
+    instance for pydantic).
     ``tools``: Python functions (or tool specs) the model may call; they run here, round after
     round, until it answers (``max_tool_rounds=``, ``tool_timeout=`` seconds); ``approve=True``
     asks before each call (``input()``, or pass ``approver=``).
@@ -58,7 +72,8 @@ def chat(
     home = workspace or ws.current()
     session = home.session()
     prepared = _prepare(home, session, session.catalog(), prompt, model, conversation,
-                        system, images, schema, tools, approve, approver, params)  # fmt: skip
+                        system, images, attach(files=files, audio=audio, video=video),
+                        schema, tools, approve, approver, params)  # fmt: skip
     reply = session.run(prepared, _sink(home))
     return _parsed(reply, schema)
 
@@ -70,6 +85,9 @@ async def achat(
     conversation: Conversation | str | None = None,
     system: str | None = None,
     images: Sequence[Any] = (),
+    files: Any = (),
+    audio: Any = (),
+    video: Any = (),
     schema: Any = None,
     tools: Any = None,
     approve: bool | None = None,
@@ -83,7 +101,8 @@ async def achat(
     async with session.call_aclient() as client:
         catalog = await session.acatalog(client)
         prepared = _prepare(home, session, catalog, prompt, model, conversation,
-                            system, images, schema, tools, approve, approver, params)  # fmt: skip
+                            system, images, attach(files=files, audio=audio, video=video),
+                        schema, tools, approve, approver, params)  # fmt: skip
         reply = await session.arun(prepared, _sink(home), client=client)
     return _parsed(reply, schema)
 
@@ -97,6 +116,7 @@ def _prepare(
     conversation: Conversation | str | None,
     system: str | None,
     images: Sequence[Any],
+    attachments: list[Attachment],
     schema: Any,
     tools: Any,
     approve: bool | None,
@@ -105,8 +125,8 @@ def _prepare(
 ) -> Prepared:
     if not isinstance(prompt, str):
         raise ParameterError("prompt", prompt, "the prompt as a string")
-    if isinstance(images, (str, bytes)):
-        images = [images]
+    if not isinstance(images, (list, tuple)):
+        images = [images]  # one image: a path, bytes, an array or an image object
     settings = home.settings
     policy = ToolPolicy(
         max_rounds=params.pop("max_tool_rounds", None) or settings.max_tool_rounds,
@@ -133,12 +153,13 @@ def _prepare(
         conversation=history,
         system=system,
         images=[to_data_url(image) for image in images],
+        attachments=attachments,
         catalog=catalog,
         max_turns=home.settings.history_turns,
         max_tokens=home.settings.history_tokens,
         tools=tools,
         tool_policy=policy,
-        approver=approver or (InputApprover() if policy.approve else None),
+        approver=approver or (InputApprover(home.tool_approvals) if policy.approve else None),
     )
 
 

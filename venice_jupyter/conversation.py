@@ -15,7 +15,15 @@ from typing import Any
 from venice_jupyter.reply import Reply
 from venice_jupyter.request import messages
 
-__all__ = ["NOT_RUN", "Conversation", "ConversationStore", "Turn", "answer_of", "estimate_tokens"]
+__all__ = [
+    "NOT_RUN",
+    "Conversation",
+    "ConversationStore",
+    "Turn",
+    "Window",
+    "answer_of",
+    "estimate_tokens",
+]
 
 
 def estimate_tokens(message: dict[str, Any]) -> int:
@@ -73,6 +81,21 @@ def answer_of(reply: Reply, choice: int = 0) -> dict[str, Any] | None:
     return messages.assistant(picked.content or None, tool_calls=tool_calls or None)
 
 
+@dataclass(frozen=True)
+class Window:
+    """The history one request sends, and what of it is left out: the oldest turns go first,
+    whole (a turn's tool rounds stay with it), when ``history_turns`` or the token budget
+    (about 4 characters a token) does not hold them all."""
+
+    messages: list[dict[str, Any]]
+    sent_turns: int = 0
+    sent_tokens: int = 0
+    dropped_turns: int = 0
+    dropped_tokens: int = 0
+    by_turns: int = 0  # of the dropped turns, those history_turns left out
+    budget: int = 0  # the history token budget applied (0: none)
+
+
 @dataclass
 class Conversation:
     name: str
@@ -88,22 +111,39 @@ class Conversation:
         (about 4 characters a token) so long conversations stay inside the model's context.
         ``before_cell``: a cell being run again sees only the turns before its own.
         """
+        return self.window(
+            max_turns=max_turns, max_tokens=max_tokens, before_cell=before_cell
+        ).messages
+
+    def window(
+        self, *, max_turns: int = 0, max_tokens: int = 0, before_cell: str | None = None
+    ) -> Window:
+        """``messages()`` and what it leaves out (see ``Window``)."""
         turns = self.turns
         if before_cell is not None:
             mine = self.index_of_cell(before_cell)
             if mine is not None:
                 turns = turns[:mine]
-        turns = turns[-max_turns:] if max_turns > 0 else turns
+        sizes = [sum(estimate_tokens(m) for m in turn.messages()) for turn in turns]
+        start = max(0, len(turns) - max_turns) if max_turns > 0 else 0
+        by_turns = start
         if max_tokens > 0:
-            kept: list[Turn] = []
             budget = max_tokens
-            for turn in reversed(turns):
-                budget -= sum(estimate_tokens(m) for m in turn.messages())
-                if budget < 0:
-                    break
-                kept.append(turn)
-            turns = kept[::-1]
-        return [m for turn in turns for m in turn.messages()]
+            first = len(turns)
+            while first > start and budget - sizes[first - 1] >= 0:
+                first -= 1
+                budget -= sizes[first]
+            start = first
+        kept = turns[start:]
+        return Window(
+            messages=[m for turn in kept for m in turn.messages()],
+            sent_turns=len(kept),
+            sent_tokens=sum(sizes[start:]),
+            dropped_turns=start,
+            dropped_tokens=sum(sizes[:start]),
+            by_turns=by_turns,
+            budget=max_tokens,
+        )
 
     def index_of_cell(self, cell_id: str) -> int | None:
         for i, turn in enumerate(self.turns):

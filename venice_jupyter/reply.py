@@ -14,6 +14,7 @@ __all__ = [
     "Citation",
     "Cost",
     "Delta",
+    "Deprecation",
     "Reply",
     "ResponseMeta",
     "Timings",
@@ -103,9 +104,31 @@ class ResponseMeta:
     ratelimit_limit_tokens: int | None = None
     ratelimit_remaining_tokens: int | None = None
     ratelimit_reset_tokens: float | None = None
-    balance_usd: float | None = None
+    ratelimit_type: str | None = None  # user, api_key or global
+    balance_usd: float | None = None  # before this request was processed
     balance_diem: float | None = None
     venice_version: str | None = None
+    deprecated_replacement: str | None = None  # x-venice-deprecated-replacement
+
+    def headroom(self) -> dict[str, tuple[int, int]]:
+        """``{"requests": (remaining, limit), "tokens": (…)}`` for the limits Venice sent."""
+        out = {}
+        for kind in ("requests", "tokens"):
+            limit = getattr(self, f"ratelimit_limit_{kind}")
+            left = getattr(self, f"ratelimit_remaining_{kind}")
+            if limit and left is not None:
+                out[kind] = (left, limit)
+        return out
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """The answering model is deprecated: what Venice's headers and /models said about it."""
+
+    model: str
+    date: str | None = None  # removal date, as sent
+    replacement: str | None = None  # the model to use instead
+    message: str | None = None  # x-venice-model-deprecation-warning, verbatim
 
 
 @dataclass
@@ -141,6 +164,10 @@ class Reply:
     parsed: Any = None  # a structured answer (schema=, --json-schema), read back
     notes: list[str] = field(default_factory=list)  # what the footer must say (a limit hit)
     cached: bool = False  # answered from the exchange log: nothing sent, nothing spent now
+    deprecation: Deprecation | None = None  # the answering model is deprecated (headers, /models)
+    # USD the prompt cache saved (cache reads at their price instead of the input price, less
+    # the cache-write premium), from the model's pricing; None without cache prices.
+    cache_savings_usd: float | None = None
 
     def __str__(self) -> str:
         """The answer's text: ``print(reply)`` prints what the model wrote."""
@@ -159,6 +186,12 @@ class Reply:
         while len(self.choices) <= index:
             self.choices.append(Choice(index=len(self.choices)))
         return self.choices[index]
+
+    @property
+    def answered_by(self) -> str | None:
+        """The model that actually answered: Venice's ``x-venice-model-id`` header (a trait or
+        alias was resolved to it), else the body's ``model``."""
+        return self.meta.model_id or self.model
 
     @property
     def text(self) -> str:

@@ -27,17 +27,24 @@ from venice_jupyter.api import (
     ModelInfo,
     RetryPolicy,
     VeniceClient,
+    cache_savings,
+    deprecation_of,
     estimate_cost,
 )
-from venice_jupyter.conversation import Conversation
+from venice_jupyter.context import ContextUse, history_window
+from venice_jupyter.conversation import Conversation, Window, estimate_tokens
 from venice_jupyter.errors import NotFoundError, ParameterError, StreamCancelled, VeniceError
 from venice_jupyter.render import ToolView
 from venice_jupyter.reply import Delta, Reply
 from venice_jupyter.request import (
     PARAMS,
+    Attachment,
     ChatParams,
     build_body,
+    check_media,
     check_request,
+    conversation_cache_key,
+    mark_cache_breakpoints,
     messages,
     parse_model,
 )
@@ -63,6 +70,9 @@ class Prepared:
     toolbox: Toolbox | None = None  # the functions its tools run
     tool_policy: ToolPolicy = field(default_factory=ToolPolicy)
     approver: Approver | None = None  # asked before each call when tool_policy.approve
+    context: ContextUse | None = None  # the context window: how full, what history is left out
+    # What Venice would refuse (a dry run's report; a request to send never has any).
+    refused: tuple[str, ...] = ()
 
 
 class Sink(Protocol):
@@ -93,6 +103,7 @@ class Session:
         *,
         model: str = "default",
         params: ChatParams | None = None,
+        prompt_cache: bool = True,
     ) -> None:
         self.client = client or VeniceClient()
         self._aclient = aclient
@@ -100,6 +111,8 @@ class Session:
         self._closing: asyncio.Task[None] | None = None
         self.model = model
         self.params = params or ChatParams()
+        # A conversation's stable prompt_cache_key and cache_control marks (request/_caching).
+        self.prompt_cache = prompt_cache
 
     @property
     def aclient(self) -> AsyncVeniceClient:
@@ -168,6 +181,7 @@ class Session:
         conversation: Conversation | None = None,
         system: str | None = None,
         images: Sequence[str] = (),
+        attachments: Sequence[Attachment] = (),
         catalog: ModelCatalog | None = None,
         max_turns: int = 0,
         max_tokens: int = 0,
@@ -175,11 +189,14 @@ class Session:
         tools: Toolbox | Any = None,
         tool_policy: ToolPolicy | None = None,
         approver: Approver | None = None,
+        dry_run: bool = False,
     ) -> Prepared:
         """Validate everything locally and build the exact body; raises before sending.
 
         ``tools``: a Toolbox, or what ``Toolbox.of`` takes (functions, specs, a list of them);
         their specs become the body's ``tools`` and the functions run when called.
+        ``attachments``: files, audio and video (``request.attach``). ``dry_run``: what Venice
+        or the model would refuse is listed in ``Prepared.refused`` instead of raised.
         """
         if isinstance(params, Mapping):  # a plain dict, as compare() also takes
             params = ChatParams.from_mapping(params)
@@ -193,28 +210,52 @@ class Session:
         model = model or self.model
         _, suffix = parse_model(model)  # validates feature suffixes
         merged = _with_search_results(merged, suffix)
-        user = prompt if isinstance(prompt, dict) else messages.user(prompt, images=images)
+        if isinstance(prompt, dict):
+            user = prompt
+        else:
+            parts = [a.part for a in attachments]
+            user = messages.user(prompt, images=images, parts=parts, check=False)
         info = None
+        refused: list[str] = []
         catalog = catalog if catalog is not None else self.catalog()
         if catalog is not None:
             info = catalog.resolve(model)
-            check_request(
-                info, dict(merged.items()), CAPABILITIES, has_images=bool(images), catalog=catalog
-            )
+            try:
+                check_request(info, dict(merged.items()), CAPABILITIES, catalog=catalog)
+            except ParameterError as err:
+                if not dry_run:
+                    raise
+                refused.append(str(err))
         history: list[dict[str, Any]] = []
-        system = system if system is not None else (conversation.system if conversation else None)
+        if system is None and conversation is not None:  # not `if conversation`: empty is falsy
+            system = conversation.system
         if system:
             history.append(messages.system(system))
+        window: Window | None = None
         if conversation is not None:
-            if not max_tokens and info is not None and info.context_length:
-                # Leave room for the answer: a quarter of the context, at most 32k tokens.
-                max_tokens = info.context_length - min(32_768, info.context_length // 4)
-            history.extend(
-                conversation.messages(
-                    max_turns=max_turns, max_tokens=max_tokens, before_cell=cell_id
-                )
+            window = history_window(
+                conversation,
+                info.context_length if info is not None else None,
+                max_turns=max_turns,
+                max_tokens=max_tokens,
+                before_cell=cell_id,
             )
-        body = build_body(model, [*history, user], merged, stream=True)
+            history.extend(window.messages)
+            if self.prompt_cache and "prompt_cache_key" not in merged:
+                merged = merged.set(prompt_cache_key=conversation_cache_key(conversation.name))
+        sent = [*history, user]
+        context = ContextUse(
+            model=info.id if info is not None else model,
+            conversation=conversation.name if conversation is not None else None,
+            limit=info.context_length if info is not None else None,
+            prompt_tokens=sum(estimate_tokens(m) for m in sent),
+            window=window,
+            budget_set=bool(max_tokens),
+        )
+        if self.prompt_cache and info is not None and info.explicit_cache:
+            sent = mark_cache_breakpoints(sent)  # copies: the conversation keeps plain messages
+        body = build_body(model, sent, merged, stream=True)
+        refused += check_media(info, user, body, catalog=catalog, collect=dry_run)
         policy = tool_policy or ToolPolicy()
         if policy.approve and approver is None and toolbox is not None and toolbox.runnable:
             raise ParameterError(
@@ -222,7 +263,8 @@ class Session:
                 "ask with buttons, a terminal with input())."
             )  # fmt: skip
         return Prepared(body, model, user, merged, conversation, info, cell_id=cell_id,
-                        toolbox=toolbox, tool_policy=policy, approver=approver)  # fmt: skip
+                        toolbox=toolbox, tool_policy=policy, approver=approver,
+                        context=context, refused=tuple(refused))  # fmt: skip
 
     # The two drivers below are the only twin code: one blocks, one is a coroutine.
     def run(self, prepared: Prepared, sink: Sink) -> Reply:
@@ -302,13 +344,17 @@ class Session:
 
     def _finish(self, prepared: Prepared, rounds: Rounds, sink: Sink) -> Reply:
         reply = rounds.combined()
-        if reply.cost is None and reply.usage is not None and prepared.model_info is not None:
-            reply.cost = estimate_cost(reply.usage, prepared.model_info)
+        info = prepared.model_info
+        if info is not None and reply.usage is not None:
+            if reply.cost is None:
+                reply.cost = estimate_cost(reply.usage, info)
+            reply.cache_savings_usd = cache_savings(reply.usage, info)
+        reply.deprecation = reply.deprecation or deprecation_of(reply, info)
         if prepared.conversation is not None:
             prepared.conversation.record(
                 prepared.user_message,
                 reply,
-                model=reply.meta.model_id or reply.model or prepared.model,
+                model=reply.answered_by or prepared.model,
                 params=dict(prepared.params.items()),
                 cell_id=prepared.cell_id,
                 prepared=prepared,
@@ -319,7 +365,9 @@ class Session:
 
 
 def _rounds(prepared: Prepared) -> Rounds:
-    return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy)
+    approver = prepared.approver
+    always = approver.always if approver is not None else set()
+    return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy, always=always)
 
 
 def _with_search_results(params: ChatParams, suffix: Mapping[str, Any]) -> ChatParams:

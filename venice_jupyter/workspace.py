@@ -101,6 +101,11 @@ class VeniceSettings(Configurable):  # type: ignore[misc]
     cache = Switch(False, help="Answer a repeated cell from the exchange log (no new cost).").tag(
         config=True
     )
+    prompt_cache = Switch(
+        True,
+        help="Send each named conversation's stable prompt_cache_key, and cache_control marks "
+        "where the model caches only what is marked.",
+    ).tag(config=True)
     batch_confirm_usd = Float(
         1.0, help="A batch estimated above this many USD asks before it sends anything."
     ).tag(config=True)
@@ -144,6 +149,8 @@ class Workspace:
         self.settings = settings if settings is not None else VeniceSettings()
         self._retry = retry
         self.conversations = ConversationStore(default_conversation_name())
+        self.tool_approvals: set[str] = set()  # functions "always" approved, for the kernel
+        self.last_used: str | None = None  # the conversation of the last %%venice cell
         self.params: dict[str, Any] = {}
         self.last_failed: Prepared | None = None
         self.last_partial: Reply | None = None
@@ -202,6 +209,7 @@ class Workspace:
                 client,
                 model=self.settings.model or "default",
                 params=ChatParams.from_mapping(self.params),
+                prompt_cache=self.settings.prompt_cache,
             )
         return self._session
 

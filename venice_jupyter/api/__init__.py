@@ -18,11 +18,12 @@ from venice_jupyter.api._catalog import (
     ModelInfo,
     Pricing,
     Rate,
+    cache_savings,
     estimate_cost,
-    format_price,
-    summary_row,
 )
 from venice_jupyter.api._config import DEFAULT_BASE_URL, ClientConfig, Secret, Timeouts, secret
+from venice_jupyter.api._deprecation import deprecation_of
+from venice_jupyter.api._listing import defaults_text, format_price, status_text, summary_row
 from venice_jupyter.api._rate import FailureBudget, RateGate
 from venice_jupyter.api._retry import RETRY_STATUSES, RetryPolicy
 from venice_jupyter.api._sync import ChatStream, VeniceClient
@@ -47,8 +48,12 @@ __all__ = [
     "Secret",
     "Timeouts",
     "VeniceClient",
+    "cache_savings",
+    "defaults_text",
+    "deprecation_of",
     "estimate_cost",
     "format_price",
     "secret",
+    "status_text",
     "summary_row",
 ]

@@ -27,19 +27,21 @@ __all__ = [
     "ModelInfo",
     "Pricing",
     "Rate",
+    "cache_savings",
     "estimate_cost",
-    "format_price",
     "split_suffix",
-    "summary_row",
 ]
 
-# Capability flag -> (table letter, words for an error message). ``summary_row`` shows the letters.
+# Capability flag -> (table letter, words for an error message). ``_listing.summary_row`` shows
+# the letters.
 _CAPS: Mapping[str, tuple[str, str]] = {
     "supportsFunctionCalling": ("F", "function calling"),
     "supportsReasoning": ("R", "reasoning"),
     "supportsReasoningEffort": ("E", "reasoning effort"),
     "supportsResponseSchema": ("S", "structured output"),
     "supportsVision": ("V", "image input"),
+    "supportsAudioInput": ("A", "audio input"),
+    "supportsVideoInput": ("M", "video input"),
     "supportsLogProbs": ("L", "logprobs"),
     "supportsWebSearch": ("W", "web search"),
     "supportsXSearch": ("X", "X search"),
@@ -98,9 +100,34 @@ class ModelInfo:
     reasoning_effort_options: tuple[str, ...] = ()
     default_reasoning_effort: str | None = None
 
+    @property
+    def replacement(self) -> str | None:
+        """The model Venice names to use instead, when this one is deprecated."""
+        value = (self.deprecation or {}).get("replacementModelId")
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def removal_date(self) -> str | None:
+        """``YYYY-MM-DD`` the model goes away (``removesAt``, else ``date``), if deprecated."""
+        dep = self.deprecation or {}
+        value = dep.get("removesAt") or dep.get("date")
+        return value[:10] if isinstance(value, str) and value else None
+
     def supports(self, capability: str) -> bool:
         """Known to have it (the catalog says so)."""
         return self.capabilities.get(capability) is True
+
+    @property
+    def caches_prompts(self) -> bool:
+        """Venice prices cache reads (or writes) for it: it has a prompt cache."""
+        p = self.pricing
+        return p is not None and (p.cache_input is not None or p.cache_write is not None)
+
+    @property
+    def explicit_cache(self) -> bool:
+        """It caches only where ``cache_control`` marks a breakpoint, and bills the writing
+        (a ``cache_write`` price, as Anthropic's models have)."""
+        return self.pricing is not None and self.pricing.cache_write is not None
 
     def lacks(self, capability: str) -> bool:
         """Known not to have it. A server that publishes no capability flags (a generic
@@ -281,49 +308,44 @@ class ModelCatalog:
         return iter(self._models.values())
 
 
-def format_price(rate: Rate | None) -> str:
-    """USD per 1M tokens for a table cell: ``$0.15``, ``$0.0625``, ``free``, ``—``."""
-    if rate is None:
-        return "—"
-    if rate.usd == 0:
-        return "free"
-    return f"${rate.usd:.2f}" if rate.usd >= 0.1 else f"${rate.usd:.3g}"
+def _tier(usage: Usage, model: ModelInfo) -> Pricing | None:
+    tier = model.pricing
+    over = tier is not None and tier.threshold is not None and usage.prompt_tokens > tier.threshold
+    if tier is not None and tier.extended is not None and over:
+        return tier.extended  # Venice applies the extended rates to the entire request
+    return tier
 
 
-def summary_row(model: ModelInfo) -> dict[str, str]:
-    """One row of the ``%venice models`` table: a letter per capability it has, ``·`` for one it
-    lacks, ``?`` where the server does not say."""
-    letters = " ".join(
-        k if model.supports(v) else "·" if model.lacks(v) else "?"
-        for k, v in CAPABILITY_LETTERS.items()
-    )
-    n = model.context_length
-    context = "—" if n is None else f"{n / 1e6:g}M" if n >= 1_000_000 else f"{round(n / 1e3)}k"
-    status = "deprecated" if model.deprecation else "beta" if model.beta else ""
-    pricing = model.pricing
-    return {
-        "id": model.id,
-        "name": model.name,
-        "context": context,
-        "capabilities": letters,
-        "input": format_price(pricing.input if pricing else None),
-        "output": format_price(pricing.output if pricing else None),
-        "traits": ", ".join(model.traits),
-        "status": status,
-    }
+def _cache_split(usage: Usage) -> tuple[int, int, int]:
+    """(prompt, read, written): cache reads and writes are subsets of prompt_tokens (spec:
+    "breakdown of prompt tokens"), clamped so a server's odd numbers never count twice."""
+    prompt = max(usage.prompt_tokens, 0)
+    read = min(max(usage.cached_tokens, 0), prompt)
+    written = min(max(usage.cache_creation_tokens, 0), prompt - read)
+    return prompt, read, written
+
+
+def cache_savings(usage: Usage, model: ModelInfo) -> float | None:
+    """USD the prompt cache saved on one reply: each cached token at the cache-read price
+    instead of the input price, less what cache writes cost above the input price (a write
+    premium makes the first request dearer: the saving can be negative). None when the
+    model publishes no cache prices."""
+    tier = _tier(usage, model)
+    if tier is None or (tier.cache_input is None and tier.cache_write is None):
+        return None
+    _, read, written = _cache_split(usage)
+    read_rate = tier.cache_input or tier.input
+    write_rate = tier.cache_write or tier.input
+    saved = read * (tier.input.usd - read_rate.usd) - written * (write_rate.usd - tier.input.usd)
+    return saved / 1_000_000
 
 
 def estimate_cost(usage: Usage, model: ModelInfo) -> Cost | None:
     """Cost from the model's pricing, or None when Venice publishes none for it."""
-    tier = model.pricing
+    tier = _tier(usage, model)
     if tier is None:
         return None
-    if tier.extended and tier.threshold is not None and usage.prompt_tokens > tier.threshold:
-        tier = tier.extended  # Venice applies the extended rates to the entire request
-    # Cache reads and writes are subsets of prompt_tokens (spec: "breakdown of prompt tokens").
-    prompt = max(usage.prompt_tokens, 0)
-    read = min(max(usage.cached_tokens, 0), prompt)
-    written = min(max(usage.cache_creation_tokens, 0), prompt - read)
+    prompt, read, written = _cache_split(usage)
     # completion_tokens includes reasoning (OpenAI convention); add it only if it plainly doesn't.
     out = usage.completion_tokens
     if usage.reasoning_tokens > out:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from venice_jupyter.reply import ResponseMeta
@@ -9,18 +10,18 @@ from venice_jupyter.reply import ResponseMeta
 __all__ = ["meta_from_headers"]
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _float(value: str | None) -> float | None:
+    # A header is text from the network: "nan", "inf" or junk is no number at all.
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _int(value: str | None) -> int | None:
+    number = _float(value)
+    return int(number) if number is not None else None
 
 
 def meta_from_headers(status: int, headers: Mapping[str, str]) -> ResponseMeta:
@@ -39,7 +40,9 @@ def meta_from_headers(status: int, headers: Mapping[str, str]) -> ResponseMeta:
         ratelimit_limit_tokens=_int(h.get("x-ratelimit-limit-tokens")),
         ratelimit_remaining_tokens=_int(h.get("x-ratelimit-remaining-tokens")),
         ratelimit_reset_tokens=_float(h.get("x-ratelimit-reset-tokens")),
+        ratelimit_type=h.get("x-ratelimit-type"),
         balance_usd=_float(h.get("x-venice-balance-usd")),
         balance_diem=_float(h.get("x-venice-balance-diem")),
         venice_version=h.get("x-venice-version"),
+        deprecated_replacement=h.get("x-venice-deprecated-replacement"),
     )

@@ -236,10 +236,12 @@ class _Job:
         if confirm or not self.too_costly(estimate):
             return
         limit = self.home.settings.batch_confirm_usd
-        raise ParameterError(
-            "batch", str(estimate), f"an estimate at most batch_confirm_usd=${limit:g}",
-            hint=f"To send it, {how}; dry_run=True shows the requests; or raise the limit "
-            "(`%venice set batch_confirm_usd=…`, or workspace.settings.batch_confirm_usd). "
+        cost = "cost unknown" if estimate.cost_usd is None else f"≈${estimate.cost_usd:.4f}"
+        raise ParameterError(  # the value short (errors cut long ones); the whole estimate after
+            "batch", cost, f"an estimate at most batch_confirm_usd=${limit:g}",
+            hint=f"The estimate: {estimate}. To send it, {how}; dry_run=True shows the "
+            "requests; or raise the limit (`%venice set batch_confirm_usd=…`, or "
+            "workspace.settings.batch_confirm_usd). "
             "Nothing was sent.",
         )  # fmt: skip
 

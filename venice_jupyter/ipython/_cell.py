@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from html import escape
 from typing import Any
 
 from IPython.display import display
@@ -14,6 +15,7 @@ from venice_jupyter.ipython._options import CellOptions
 from venice_jupyter.reply import Reply
 from venice_jupyter.request import (
     Filled,
+    attach,
     fill,
     parse_structured,
     response_format_for,
@@ -28,6 +30,7 @@ from venice_jupyter.workspace import Workspace
 __all__ = ["CellRequest", "is_rich_frontend", "value_of"]
 
 MAX_CELL_CHARS = 2_000_000
+SHOWN_DATA_CHARS = 120  # a dry run shows this much of an attachment's base64 data
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 
 
@@ -53,6 +56,19 @@ def value_of(text: str, namespace: dict[str, Any], option: str, what: str) -> An
             option, text, f"the name of a variable holding {what}, or literal JSON",
             hint=f"It is not valid JSON ({exc}).",
         ) from None  # fmt: skip
+
+
+def _short_data(value: Any, key: str = "") -> Any:
+    """The body with attachments' base64 cut (a dry run shows their start and length); text,
+    however long, is shown whole."""
+    if isinstance(value, dict):
+        return {k: _short_data(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_short_data(v) for v in value]
+    data = key == "data" or (isinstance(value, str) and value.startswith("data:"))
+    if data and isinstance(value, str) and len(value) > SHOWN_DATA_CHARS:
+        return f"{value[:SHOWN_DATA_CHARS]}… ({len(value):,} characters)"
+    return value
 
 
 def _warn_log(message: str) -> None:
@@ -108,6 +124,9 @@ class CellRequest:
         elif opts.format == "json" and "response_format" not in params:
             params = params.set(response_format={"type": "json_object"})  # ask, don't hope
         images = [to_data_url(i, self.shell.user_ns) for i in opts.images]
+        attachments = attach(
+            files=opts.files, audio=opts.audio, video=opts.video, namespace=self.shell.user_ns
+        )
         system = opts.system
         if system and system.isidentifier() and system in self.shell.user_ns:
             system = str(self.shell.user_ns[system])
@@ -117,6 +136,9 @@ class CellRequest:
             conversation = (
                 store.new(opts.conversation) if opts.new else store.get(opts.conversation)
             )
+            # `%venice undo` and `retry` act on the conversation the last cell used, so that
+            # after a `-c NAME` cell they undo that cell, not a turn of the current one.
+            state.last_used = conversation.name
             if system:
                 conversation.system = system
         session = state.session()
@@ -127,12 +149,14 @@ class CellRequest:
             conversation=conversation,
             system=system,
             images=images,
+            attachments=attachments,
             max_turns=state.settings.history_turns,
             max_tokens=state.settings.history_tokens,
             cell_id=None if opts.no_history else state.cell_id,
             tools=toolbox,
             tool_policy=self._tool_policy(),
             approver=self._approver(),
+            dry_run=opts.dry_run,
         )
 
     def _tool_policy(self) -> ToolPolicy:
@@ -146,14 +170,22 @@ class CellRequest:
         )
 
     def _approver(self) -> Approver:
-        return InputApprover()  # the input box under the cell, or a terminal's prompt
+        # The input box under the cell, or a terminal's prompt; "always" lasts the kernel.
+        return InputApprover(self.state.tool_approvals)
 
     def show_dry_run(self, prepared: Prepared) -> None:
         config = self.state.session().client.config
-        body = config.redact(json.dumps(prepared.body, indent=2, ensure_ascii=False))
+        shown = _short_data(prepared.body)
+        body = config.redact(json.dumps(shown, indent=2, ensure_ascii=False))
         headers = "Authorization: Bearer ********" if config.has_key else ""
         filled = self.filled.report() if self.filled is not None else "{name} filling is off"
+        context = prepared.context
+        if context is not None:
+            filled += "\n" + "\n".join(filter(None, [context.meter(), context.note()]))
         text = f"POST {config.url('chat/completions')}\n{headers}\n\n{body}\n\n{filled}"
+        if prepared.refused:
+            refusals = "\n".join(f"- {r}" for r in prepared.refused)
+            text += f"\n\nVenice would refuse this request (nothing was sent):\n{refusals}"
         display({"text/plain": text.replace("\n\n\n", "\n\n"), "application/json": prepared.body},
                 raw=True)  # fmt: skip
 
@@ -170,9 +202,17 @@ class CellRequest:
 
         return TerminalSink(reasoning=self.opts.reasoning)
 
+    def show_context_note(self, prepared: Prepared) -> None:
+        """Before sending: say which history the request leaves out, if any."""
+        note = prepared.context.note() if prepared.context is not None else None
+        if note:
+            html = f'<div class="venice-context-note" style="color:#b45309">⚠ {escape(note)}</div>'
+            display({"text/plain": f"⚠ {note}", "text/html": html}, raw=True)
+
     def send(self, prepared: Prepared) -> Reply:
         state = self.state
         state.last_failed = None
+        self.show_context_note(prepared)
         shown = self._sink()
         if self.opts.cache or state.settings.cache:
             # A cached answer is no new exchange: shown and recorded, not logged or spent.

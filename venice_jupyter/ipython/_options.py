@@ -39,7 +39,13 @@ REASONING = ("show", "hide", "off")
 OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
     (("-m", "--model"), {"help": "Model id, trait (e.g. default) or alias, feature suffix ok."}),
     (("--system",), {"help": "System prompt for this conversation (text or a variable name)."}),
-    (("-c", "--conversation"), {"metavar": "NAME", "help": "Conversation to use (created)."}),
+    (
+        ("-c", "--conversation"),
+        {
+            "metavar": "NAME",
+            "help": "Conversation for this cell (created); `%venice switch NAME` makes it current.",
+        },
+    ),
     (("--new",), {"action": "store_true", "help": "Start the conversation afresh."}),
     (
         ("--no-history",),
@@ -72,7 +78,42 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         },
     ),
     (("--format",), {"choices": FORMATS, "help": "markdown (default), text, code or json."}),
-    (("--image",), {"action": "append", "metavar": "PATH_OR_VAR", "help": "Attach an image."}),
+    (
+        ("--image",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach an image: a file, URL, bytes, or a variable (IPython Image, numpy "
+            "array, PIL image, matplotlib figure). Repeat for more (at most 10).",
+        },
+    ),
+    (
+        ("--file",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach a document Venice reads as text: PDF, DOCX, PPTX, XLSX, EPUB, CSV, "
+            "text or code, an https URL, a DataFrame (sent as CSV) or (name, bytes). Up to 5.",
+        },
+    ),
+    (
+        ("--audio",),
+        {
+            "action": "append",
+            "metavar": "PATH_OR_VAR",
+            "help": "Attach audio: a wav, mp3, flac, ogg, aac, aiff or m4a file or bytes, "
+            "IPython Audio, or (array, rate). Needs an audio-input model. Up to 5.",
+        },
+    ),
+    (
+        ("--video",),
+        {
+            "action": "append",
+            "metavar": "URL_OR_PATH",
+            "help": "Attach a video: a public URL or an mp4, mpeg, mov or webm file. Needs a "
+            "video-input model. Up to 3 per request.",
+        },
+    ),
     (
         ("--cache",),
         {
@@ -86,15 +127,16 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         {
             "metavar": "VAR",
             "help": "Send the cell once per row of VAR (a list, Series or DataFrame), the cell "
-            "a template whose {column}s are filled per row; returns the batch run.",
+            "a template whose {column}s are filled per row ({prompt} for a list of strings); "
+            "returns the batch run.",
         },
     ),
     (
         ("--approve",),
         {
             "action": "store_true",
-            "help": "Ask before each tool call runs: Run, Skip or Always for that function "
-            "(also `%venice set approve_tools=true`).",
+            "help": "Ask before each tool call runs: run, skip (Enter), or always run that "
+            "function for the rest of the kernel (also `%venice set approve_tools=true`).",
         },
     ),
     (
@@ -117,7 +159,8 @@ OWN: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         ("--dry-run",),
         {
             "action": "store_true",
-            "help": "Show the request JSON and what {name}s were filled in; send nothing.",
+            "help": "Show the request JSON and what {name}s were filled in; send nothing. "
+            "What Venice or the model would refuse is listed, not raised.",
         },
     ),
     (("--compare",), {"metavar": "M1,M2", "help": "Send to several models side by side."}),
@@ -146,6 +189,9 @@ class CellOptions:
     out: str | None = None
     format: str = "markdown"
     images: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    audio: list[str] = field(default_factory=list)
+    video: list[str] = field(default_factory=list)
     dry_run: bool = False
     compare: list[str] = field(default_factory=list)
     samples: int | None = None
@@ -187,9 +233,9 @@ def _unknown_option_error(message: str) -> ParameterError:
     words = [w for w in message.replace(",", " ").split() if w.startswith("-")]
     hint = ""
     if words:
-        close = difflib.get_close_matches(words[0], all_flags(), n=3)
-        if close:
-            hint = f"Did you mean {', '.join(close)}?"
+        # 0.75: a typo (--temprature) is close; an unrelated word (--bogus ~ --out) is not.
+        close = difflib.get_close_matches(words[0], all_flags(), n=3, cutoff=0.75)
+        hint = f"Did you mean {', '.join(close)}?" if close else "`%%venice --help` lists them."
     return ParameterError(
         "option", " ".join(words) or message, "one of the options in `%%venice --help`", hint=hint
     )
@@ -252,6 +298,9 @@ def parse_cell_line(func: Callable[..., Any], line: str) -> CellOptions:
         out=ns.out,
         format=ns.format or "markdown",
         images=list(ns.image or []),
+        files=list(ns.file or []),
+        audio=list(ns.audio or []),
+        video=list(ns.video or []),
         dry_run=ns.dry_run,
         compare=compare,
         samples=ns.samples,

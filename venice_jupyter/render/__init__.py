@@ -10,10 +10,15 @@ Everything a model, a tool or a search wrote is untrusted; ``_blocks`` states th
 from venice_jupyter.render._answer import answer_html, answer_text, calls_of
 from venice_jupyter.render._citations import sources_html, sources_text
 from venice_jupyter.render._footer import (
+    LOW_HEADROOM,
+    REPLACE_COMMAND,
+    account_text,
     citations_html,
+    deprecation_banner,
     footer_html,
     footer_text,
     format_cost,
+    gauge,
     stats_parts,
     stats_text,
     summary,
@@ -31,18 +36,23 @@ from venice_jupyter.render._safe_text import escape_text, is_safe_url
 from venice_jupyter.render._tools import ToolView, tool_html, tool_text, tools_html
 
 __all__ = [
+    "LOW_HEADROOM",
+    "REPLACE_COMMAND",
     "PlainStream",
     "StreamingMarkdown",
     "ToolView",
+    "account_text",
     "answer_html",
     "answer_text",
     "calls_of",
     "citations_html",
+    "deprecation_banner",
     "error_html",
     "escape_text",
     "footer_html",
     "footer_text",
     "format_cost",
+    "gauge",
     "is_safe_url",
     "reasoning_html",
     "render_markdown",

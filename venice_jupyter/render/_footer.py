@@ -6,6 +6,7 @@ Everything here comes from the server, so every value is escaped and links are h
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import asdict
 from html import escape
 from typing import Any
 
@@ -14,10 +15,15 @@ from venice_jupyter.reply import Reply
 
 __all__ = [
     "LOW_BALANCE_USD",
+    "LOW_HEADROOM",
+    "REPLACE_COMMAND",
+    "account_text",
     "citations_html",
+    "deprecation_banner",
     "footer_html",
     "footer_text",
     "format_cost",
+    "gauge",
     "stats_parts",
     "stats_text",
     "summary",
@@ -25,6 +31,8 @@ __all__ = [
 ]
 
 LOW_BALANCE_USD = 1.0
+LOW_HEADROOM = 0.1  # warn when less than this share of a rate limit is left
+REPLACE_COMMAND = "%venice use-replacement"
 
 
 def format_cost(usd: float) -> str:
@@ -36,7 +44,7 @@ def summary(reply: Reply) -> dict[str, Any]:
     """The numbers a footer, a compare column and the saved metadata show."""
     usage = reply.usage
     out: dict[str, Any] = {
-        "model": reply.model or reply.meta.model_id,
+        "model": reply.answered_by,
         "prompt_tokens": usage.prompt_tokens if usage else None,
         "completion_tokens": usage.completion_tokens if usage else None,
         "reasoning_tokens": usage.reasoning_tokens if usage else None,
@@ -51,6 +59,11 @@ def summary(reply: Reply) -> dict[str, Any]:
         "request_id": reply.meta.request_id,
         "attempts": reply.timings.attempts,
         "cached": reply.cached,
+        "cache_saved_usd": reply.cache_savings_usd,
+        "balance_usd": reply.meta.balance_usd,  # before this request (Venice's header)
+        "balance_diem": reply.meta.balance_diem,
+        "ratelimit": {k: list(v) for k, v in reply.meta.headroom().items()} or None,
+        "deprecation": asdict(reply.deprecation) if reply.deprecation else None,
     }
     return out
 
@@ -84,7 +97,33 @@ def stats_parts(s: Mapping[str, Any]) -> list[str]:
         parts.append(f"cached (no new cost{original})")
     elif cost is not None:
         parts.append(("≈" if s.get("cost_estimated") else "") + format_cost(cost))
+        saved = s.get("cache_saved_usd")
+        if saved:  # the prompt cache's effect on this reply, from the model's cache prices
+            word = "saved" if saved > 0 else "cost"
+            parts.append(f"cache {word} {format_cost(abs(saved))}")
     return parts
+
+
+def gauge(used: float, total: float, width: int = 10) -> str:
+    """``▮▮▮▯▯▯▯▯▯▯``: ``used`` of ``total``, clamped."""
+    share = 0.0 if total <= 0 else max(0.0, min(1.0, used / total))
+    full = round(share * width)
+    return "▮" * full + "▯" * (width - full)
+
+
+def account_text(reply: Reply) -> str:
+    """What Venice's headers say about the account after this reply: the balance before and
+    after it (``x-venice-balance-usd`` is the balance before the request; after is that less
+    the reply's cost) and the rate-limit headroom as gauges; empty when nothing was sent."""
+    meta = reply.meta
+    parts = []
+    if meta.balance_usd is not None and not reply.cached:
+        spent = reply.cost.usd if reply.cost else 0.0
+        after = max(0.0, meta.balance_usd - spent)
+        parts.append(f"balance {format_cost(meta.balance_usd)} → {format_cost(after)}")
+    for kind, (left, limit) in meta.headroom().items():
+        parts.append(f"{kind} {gauge(left, limit)} {left:,}/{limit:,} left")
+    return " · ".join(parts)
 
 
 def stats_text(reply: Reply) -> str:
@@ -92,14 +131,38 @@ def stats_text(reply: Reply) -> str:
     return " · ".join(stats_parts(summary(reply)))
 
 
+def deprecation_banner(reply: Reply) -> str | None:
+    """``venice-offline-legacy is deprecated: removed on 2027-01-31; use venice-offline
+    instead (`%venice use-replacement` switches to it).`` plus Venice's own words."""
+    d = reply.deprecation
+    if d is None:
+        meta = reply.meta
+        if not meta.deprecation_warning:
+            return None
+        when = f" (removal date {meta.deprecation_date})" if meta.deprecation_date else ""
+        return f"Deprecated model: {meta.deprecation_warning}{when}"
+    text = f"{d.model} is deprecated"
+    if d.date:
+        text += f": removed on {d.date[:10]}"
+    if d.replacement:
+        text += f"; use {d.replacement} instead (`{REPLACE_COMMAND}` switches to it)"
+    text += "."
+    if d.message and not (d.replacement and d.replacement in d.message):
+        text += f" Venice says: {d.message}"
+    return text
+
+
 def warnings(reply: Reply) -> list[str]:
     out = []
     meta = reply.meta
-    if meta.deprecation_warning:
-        when = f" (removal date {meta.deprecation_date})" if meta.deprecation_date else ""
-        out.append(f"Deprecated model: {meta.deprecation_warning}{when}")
+    banner = deprecation_banner(reply)
+    if banner:
+        out.append(banner)
     if meta.balance_usd is not None and meta.balance_usd < LOW_BALANCE_USD:
         out.append(f"Low balance: ${meta.balance_usd:.2f} left")
+    for kind, (left, limit) in meta.headroom().items():
+        if left < limit * LOW_HEADROOM:
+            out.append(f"Rate limit nearly reached: {left:,} of {limit:,} {kind} left this window")
     answered = bool(reply.text) or any(c.tool_calls for c in reply.choices[:1])
     if reply.finish_reason == "length" and not answered and reply.reasoning:
         out.append(

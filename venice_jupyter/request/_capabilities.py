@@ -10,11 +10,21 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from venice_jupyter.errors import CapabilityError, ParameterError
+from venice_jupyter.request._limits import OPTIONS, words
 
 if TYPE_CHECKING:
     from venice_jupyter.api import ModelCatalog, ModelInfo
 
-__all__ = ["check_request"]
+__all__ = ["PART_CAPABILITIES", "check_request"]
+
+# Which model flag each kind of content part needs (files have no gate: Venice extracts them
+# to text before the model sees them).
+PART_CAPABILITIES = {
+    "image_url": "supportsVision",
+    "input_audio": "supportsAudioInput",
+    "video_url": "supportsVideoInput",
+}
+_REMOVE = {"image_url": "the images", "input_audio": "the audio", "video_url": "the videos"}
 
 
 def _active(name: str, value: Any) -> bool:
@@ -51,12 +61,15 @@ def check_request(
     capabilities: Mapping[str, str],
     *,
     has_images: bool = False,
+    parts: Mapping[str, int] | None = None,
     catalog: ModelCatalog | None = None,
 ) -> None:
     """Raise before sending what Venice would reject for ``model``.
 
     ``params`` holds the set request parameters by name, ``capabilities`` maps a parameter
-    name to the capability flag it needs; ``catalog`` lets the error name models that have it.
+    name to the capability flag it needs; ``parts`` counts the new user message's content parts
+    by type (``has_images`` is the older way to say it has images); ``catalog`` lets the error
+    name models that have what is missing.
     """
     # Imported here: the request layer loads without the transport (``%load_ext`` stays quick).
     from venice_jupyter.api import CAPABILITY_WORDS, MODELS_HINT
@@ -67,17 +80,20 @@ def check_request(
     needed = [
         (n, v, capabilities[n]) for n, v in params.items() if n in capabilities and _active(n, v)
     ]
+    counts = dict(parts or {})
     if has_images:
-        needed.append(("messages", "image_url", "supportsVision"))
+        counts.setdefault("image_url", 1)
+    needed += [("messages", k, c) for k, c in PART_CAPABILITIES.items() if counts.get(k)]
     for name, value, capability in needed:
         if model.lacks(capability):
             label = CAPABILITY_WORDS.get(capability, capability)
             others = [m.id for m in catalog.supporting(capability)] if catalog else []
             hint = f"Try {', '.join(others)} (see " if others else "Choose one with "
             hint += "`%venice models`" + (")" if others else "")
-            hint += f", or drop {name}." if name != "messages" else ", or remove the images."
+            hint += f", or drop {name}." if name != "messages" else f", or remove {_REMOVE[value]}."
             allowed = f"a model with {label} support, which {model.id} lacks"
             raise CapabilityError(name, value, allowed, hint=hint)
+    _check_counts(model, counts)
     effort = _effort(params)
     options = model.reasoning_effort_options
     if effort is not None and options and effort[1] not in options:
@@ -89,3 +105,21 @@ def check_request(
         value = params.get(name)
         if cap is not None and isinstance(value, int) and value > cap:
             raise ParameterError(name, value, f"at most {cap}, the output cap of {model.id}")
+
+
+def _check_counts(model: ModelInfo, counts: Mapping[str, int]) -> None:
+    """The model's own caps: ``maxImages``, one image only without supportsMultipleImages,
+    ``maxVideos``."""
+    caps = model.capabilities
+    for kind, flag in (("image_url", "maxImages"), ("video_url", "maxVideos")):
+        limit, n = caps.get(flag), counts.get(kind, 0)
+        if isinstance(limit, int) and not isinstance(limit, bool) and n > limit:
+            raise CapabilityError(
+                OPTIONS[kind], words(kind, n), f"at most {words(kind, limit)} for {model.id}",
+                hint=f"Its {flag} is {limit}; send fewer or choose another model.",
+            )  # fmt: skip
+    if counts.get("image_url", 0) > 1 and model.lacks("supportsMultipleImages"):
+        raise CapabilityError(
+            "--image", words("image_url", counts["image_url"]), f"one image for {model.id}",
+            hint="It reads one image per message (supportsMultipleImages is false).",
+        )  # fmt: skip

@@ -7,11 +7,13 @@ Accepted, in this order:
     a str or PathLike naming a file            its bytes
     bytes, bytearray, memoryview               the bytes
     an object with _repr_png_ / _repr_jpeg_    IPython.display.Image and many libraries
+    a numpy array (h, w[, 1|3|4])              PNG (``_arrays``): uint8, bool, or floats in 0..1
     a PIL image (has .save and .mode)          PNG; converted to RGB if PNG cannot hold its mode
     a matplotlib Figure (has .savefig)         PNG, tight bounding box; an Axes uses .figure
 
 Bytes must be PNG, JPEG, GIF or WEBP (sniffed by ``messages.image_data_url``) and at most
-``MAX_IMAGE_BYTES``. Pillow and matplotlib are never imported: objects are recognised by shape.
+``MAX_IMAGE_BYTES``. Pillow, numpy and matplotlib are never imported for this: objects are
+recognised by shape.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from venice_jupyter.errors import ParameterError
+from venice_jupyter.request._arrays import is_array, png_from_array
 from venice_jupyter.request._messages import image_data_url
 
 __all__ = ["MAX_IMAGE_BYTES", "to_data_url"]
@@ -33,7 +36,7 @@ FIELD = "--image"
 FORMATS = "a PNG, JPEG, GIF or WEBP image"
 ACCEPTED = (
     "a variable name, a file path, an http(s) URL, image bytes, or an image object "
-    "(IPython Image, PIL image, matplotlib figure)"
+    "(IPython Image, numpy array, PIL image, matplotlib figure)"
 )
 
 
@@ -55,6 +58,8 @@ def _convert(obj: Any, source: str) -> str:
         return _from_bytes(_read_file(os.fspath(obj)), source)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _from_bytes(bytes(obj), source)
+    if is_array(obj):
+        return _from_bytes(png_from_array(obj, FIELD), source)
     for method in ("_repr_png_", "_repr_jpeg_"):
         data = _from_repr(obj, method)
         if data is not None:

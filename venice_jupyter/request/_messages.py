@@ -13,6 +13,7 @@ from typing import Any
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.request._checks import SURROGATE_HINT
+from venice_jupyter.request._limits import MEDIA_KINDS, PART_LIMITS, check_parts, check_roles
 
 __all__ = [
     "MAX_IMAGES",
@@ -27,7 +28,7 @@ __all__ = [
 ]
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool"})
-MAX_IMAGES = 10  # Venice's per-message cap on image_url parts (spec/API-NOTES.md §1.3)
+MAX_IMAGES = PART_LIMITS["image_url"]  # Venice's per-message cap (spec/API-NOTES.md §1.3)
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -73,7 +74,7 @@ def image_data_url(data: bytes, mime: str | None = None) -> str:
     return f"data:{mime};base64,{base64.b64encode(bytes(data)).decode('ascii')}"
 
 
-def _image_part(index: int, image: str | bytes) -> dict[str, Any]:
+def image_part(index: int, image: str | bytes) -> dict[str, Any]:
     url = image_data_url(image) if isinstance(image, (bytes, bytearray)) else image
     if not isinstance(url, str) or not url.startswith(("data:image/", "https://")):
         raise ParameterError(
@@ -85,19 +86,35 @@ def _image_part(index: int, image: str | bytes) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": url}}
 
 
-def user(text: str, images: Iterable[str | bytes] = ()) -> dict[str, Any]:
-    """A user message; with images, the content is a text part followed by image parts."""
-    parts = [_image_part(i, image) for i, image in enumerate(images)]
-    if len(parts) > MAX_IMAGES:
-        raise ParameterError(
-            "images", f"{len(parts)} images", f"at most {MAX_IMAGES} images per message"
-        )
-    if not parts:
+def user(
+    text: str,
+    images: Iterable[str | bytes] = (),
+    parts: Iterable[Mapping[str, Any]] = (),
+    *,
+    check: bool = True,
+) -> dict[str, Any]:
+    """A user message; with images or other ``parts`` (audio, video, file: see
+    ``request.Attachment``), the content is a text part followed by them, images first.
+    ``check=False`` leaves Venice's per-message counts to the caller (a dry run reports them)."""
+    built = [image_part(i, image) for i, image in enumerate(images)]
+    for part in parts:
+        if not isinstance(part, Mapping) or part.get("type") not in MEDIA_KINDS:
+            raise ParameterError(
+                "parts", part, "content parts of type image_url, input_audio, video_url or file"
+            )
+        built.append(dict(part))
+    message: dict[str, Any]
+    if not built:
         return {"role": "user", "content": _text("user", text)}
-    # An image-only message is fine, but an empty text part violates the spec's minLength 1.
+    # An attachment-only message is fine, but an empty text part violates the spec's minLength.
     if isinstance(text, str) and not text.strip():
-        return {"role": "user", "content": parts}
-    return {"role": "user", "content": [{"type": "text", "text": _text("user", text)}, *parts]}
+        message = {"role": "user", "content": built}
+    else:
+        message = {"role": "user", "content": [{"type": "text", "text": _text("user", text)},
+                                               *built]}  # fmt: skip
+    if check:
+        check_parts(message)
+    return message
 
 
 def _json_list(field: str, value: Any) -> list[Any]:
@@ -217,4 +234,5 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
         cleaned = {k: v for k, v in message.items() if v is not None}
         _no_nulls(f"messages[{i}]", cleaned)
         out.append(cleaned)
+    check_roles(out)  # counts and size are checked on the whole request (``check_media``)
     return out

@@ -32,16 +32,37 @@ __all__ = [
     "request_key",
 ]
 
-# How a reply is delivered does not change what it says.
-_DELIVERY: Final = frozenset({"stream", "stream_options"})
+# How a reply is delivered does not change what it says, nor does the prompt cache's routing
+# (``prompt_cache_key``, its retention, ``cache_control`` marks: request/_caching.py).
+_DELIVERY: Final = frozenset(
+    {"stream", "stream_options", "prompt_cache_key", "prompt_cache_retention"}
+)
 _CHUNK: Final = 500  # keys per query: well under SQLite's limit on bound parameters
 
 
 def request_key(body: Mapping[str, Any], scope: str = "") -> str:
     """A hash of the exact request (keys sorted) and of the server it goes to (``scope``)."""
     what = {k: v for k, v in body.items() if k not in _DELIVERY}
+    if isinstance(what.get("messages"), list):
+        what["messages"] = [_unmarked(m) for m in what["messages"]]
     text = json.dumps(what, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{scope}\n{text}".encode()).hexdigest()
+
+
+def _unmarked(message: Any) -> Any:
+    """A message as it reads: without ``cache_control`` marks (a marked string content is a
+    single text part, the same text)."""
+    content = message.get("content") if isinstance(message, Mapping) else None
+    if not isinstance(content, list):
+        return message
+    parts = [
+        {k: v for k, v in p.items() if k != "cache_control"} if isinstance(p, Mapping) else p
+        for p in content
+    ]
+    only = parts[0] if len(parts) == 1 and isinstance(parts[0], dict) else {}
+    if set(only) == {"type", "text"} and only["type"] == "text":
+        return {**message, "content": only["text"]}
+    return {**message, "content": parts}
 
 
 def extras_json(reply: Reply) -> str:
@@ -154,8 +175,13 @@ def cache_stats(db: sqlite3.Connection, path: str) -> CacheStats:
 
 
 def forget_keys(db: sqlite3.Connection) -> int:
-    cursor = db.execute("UPDATE exchanges SET request_key = NULL WHERE request_key IS NOT NULL")
-    return int(cursor.rowcount)
+    """Unlink every answer from its request; how many answers could have been served (the
+    number ``cache stats`` showed: failed and cut-off exchanges carry a key but never answer)."""
+    (answers,) = db.execute(
+        "SELECT COUNT(*) FROM exchanges WHERE status = 'complete' AND request_key IS NOT NULL"
+    ).fetchone()
+    db.execute("UPDATE exchanges SET request_key = NULL WHERE request_key IS NOT NULL")
+    return int(answers)
 
 
 @dataclass(frozen=True)

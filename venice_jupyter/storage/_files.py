@@ -94,7 +94,21 @@ def _user_markdown(content: Any) -> str:
             # A data URL would put megabytes of base64 into a transcript meant for reading.
             is_data = url.startswith("data:")
             pieces.append(f"*[image: {url[5 : url.find(';')]}]*" if is_data else f"![image]({url})")
+        elif kind in ("input_audio", "video_url", "file"):
+            pieces.append(f"*[{_attachment_note(kind, part.get(kind))}]*")
     return "\n\n".join(pieces)
+
+
+def _attachment_note(kind: str, body: Any) -> str:
+    """``audio: wav``, ``video: https://…``, ``file: report.pdf``: what was attached, never
+    its base64 (a transcript is for reading)."""
+    body = body if isinstance(body, dict) else {}
+    if kind == "input_audio":
+        return f"audio: {body.get('format') or 'wav'}"
+    if kind == "file":
+        return f"file: {body.get('filename') or 'document'}"
+    url = str(body.get("url", ""))
+    return f"video: {url[5 : url.find(';')]}" if url.startswith("data:") else f"video: {url}"
 
 
 def _fenced(text: str, lang: str = "") -> str:
@@ -153,7 +167,11 @@ def save(conv: Conversation, path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise ConfigError(f"Cannot save the conversation to {target}: {exc}") from None
+        # Name the user's path and the reason, not the temporary file's name.
+        reason = exc.strerror or str(exc)
+        if not target.parent.is_dir():
+            reason = f"the folder {target.parent} does not exist"
+        raise ConfigError(f"Cannot save the conversation to {target}: {reason}.") from None
     return target
 
 

@@ -129,12 +129,19 @@ def _message(message: dict[str, Any], where: str, role: str) -> dict[str, Any]:
 def _part(part: Any, where: str) -> None:
     if not isinstance(part, dict):
         raise _wrong(where, part, "a content part object")
-    kind = _field(part, where, "type", str, "'text' or 'image_url'")
+    kind = _field(part, where, "type", str, "'text', 'image_url', 'input_audio', 'video_url' "
+                  "or 'file'")  # fmt: skip
     if kind == "text":
         _field(part, where, "text", str, "a string")
-    elif kind == "image_url":
-        image = _field(part, where, "image_url", dict, "an object with 'url'")
-        _field(image, f"{where}.image_url", "url", str, "a URL string")
+    elif kind in ("image_url", "video_url"):
+        media = _field(part, where, kind, dict, "an object with 'url'")
+        _field(media, f"{where}.{kind}", "url", str, "a URL string")
+    elif kind == "input_audio":
+        audio = _field(part, where, kind, dict, "an object with 'data' and 'format'")
+        _field(audio, f"{where}.input_audio", "data", str, "base64 audio data")
+    elif kind == "file":
+        document = _field(part, where, kind, dict, "an object with 'file_data'")
+        _field(document, f"{where}.file", "file_data", str, "a data URL or an https URL")
 
 
 def _record(cls: type[Any], data: dict[str, Any] | None, where: str) -> Any:

@@ -8,10 +8,11 @@ ledger hears every exchange from ``LoggedSink``, so ``%venice usage`` sums what 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from venice_jupyter.reply import Reply
+from venice_jupyter.reply import Deprecation, Reply
 
 __all__ = ["Entry", "Ledger"]
 
@@ -28,6 +29,18 @@ class Entry:
     cache_write_tokens: int = 0
     usd: float = 0.0
     estimated: bool = False
+    saved_usd: float | None = None  # what the prompt cache saved (None: no cache prices)
+    # Venice's headers: the balance before this request, the rate-limit headroom after it
+    balance_usd: float | None = None
+    balance_diem: float | None = None
+    headroom: tuple[tuple[str, int, int], ...] = ()  # (kind, remaining, limit)
+    deprecation: Deprecation | None = None
+    finished: float = 0.0  # when it ended (time.time())
+
+    @property
+    def balance_after_usd(self) -> float | None:
+        """The balance once this exchange was paid: before, less its cost."""
+        return None if self.balance_usd is None else max(0.0, self.balance_usd - self.usd)
 
 
 class Ledger:
@@ -38,9 +51,10 @@ class Ledger:
     def add(self, conversation: str, model: str, status: str, reply: Reply | None) -> Entry:
         usage = reply.usage if reply is not None else None
         cost = reply.cost if reply is not None else None
+        meta = reply.meta if reply is not None else None
         entry = Entry(
             conversation=conversation,
-            model=(reply.model if reply is not None and reply.model else "") or model,
+            model=(reply.answered_by if reply is not None else None) or model,
             status=status,
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
@@ -49,6 +63,12 @@ class Ledger:
             cache_write_tokens=usage.cache_creation_tokens if usage else 0,
             usd=cost.usd if cost else 0.0,
             estimated=bool(cost and cost.estimated),
+            saved_usd=reply.cache_savings_usd if reply is not None else None,
+            balance_usd=meta.balance_usd if meta else None,
+            balance_diem=meta.balance_diem if meta else None,
+            headroom=tuple((k, *v) for k, v in meta.headroom().items()) if meta else (),
+            deprecation=reply.deprecation if reply is not None else None,
+            finished=time.time(),
         )
         with self._lock:
             self._entries.append(entry)

@@ -1,7 +1,9 @@
 """Asking before a tool call runs (``--approve``): Run, Skip, or Always for this function.
 
-An ``Approver`` is asked with the call as it will be shown; the rounds remember "always" per
-function. A skipped call goes back to the model as a result saying that the user declined.
+An ``Approver`` is asked with the call as it will be shown. "Always" lasts as long as the
+approver: the magic's lives with the kernel's workspace (so the next cell, or a retry, does not
+ask again), the panel's with the panel. A skipped call goes back to the model as a result saying
+that the user declined.
 """
 
 from __future__ import annotations
@@ -15,9 +17,17 @@ __all__ = ["DECLINED", "Approver", "Decision", "InputApprover"]
 
 Decision = Literal["run", "skip", "always"]
 DECLINED = "The user declined to run this call."
+# Enter skips: a call runs only when someone said so.
+_ANSWERS: dict[str, Decision] = {
+    **dict.fromkeys(("r", "run", "y", "yes"), "run"),
+    **dict.fromkeys(("", "s", "skip", "n", "no"), "skip"),
+    **dict.fromkeys(("a", "always"), "always"),
+}
 
 
 class Approver(Protocol):
+    always: set[str]  # functions approved for as long as this approver lives
+
     def decide(self, view: ToolView) -> Decision: ...
 
     async def adecide(self, view: ToolView) -> Decision: ...
@@ -30,12 +40,20 @@ class InputApprover:
     The magic asks this way, not with buttons: its cell runs synchronously, so the kernel
     handles no widget message (a click) until the cell ends. The panel, whose streams are
     tasks, asks with buttons (``widgets.ButtonApprover``).
+
+    ``always``: a set shared with whoever should remember "always" (the workspace's).
     """
+
+    def __init__(self, always: set[str] | None = None) -> None:
+        self.always = always if always is not None else set()
 
     def decide(self, view: ToolView) -> Decision:
         from IPython.core.error import StdinNotImplementedError
 
-        question = f"Run {view.name}({view.arguments})? [y]es, [n]o, [a]lways: "
+        question = (
+            f"Run {view.name}({view.arguments})? "
+            f"[r]un, [s]kip, [a]lways run {view.name} (Enter skips): "
+        )
         while True:
             try:
                 answer = input(question)
@@ -45,9 +63,10 @@ class InputApprover:
                     "the panel (venice_jupyter.panel(tools=…, approve=True)), or run without "
                     "--approve."
                 ) from None
-            choice = answer.strip().lower()[:1]
-            if choice in ("y", "n", "a"):
-                return {"y": "run", "n": "skip", "a": "always"}[choice]  # type: ignore[return-value]
+            decision = _ANSWERS.get(answer.strip().lower())
+            if decision is not None:
+                return decision
+            question = f"Please answer r (run), s (skip) or a (always run {view.name}): "
 
     async def adecide(self, view: ToolView) -> Decision:
         return self.decide(view)

@@ -47,7 +47,8 @@ class Rounds:
     steps: list[dict[str, Any]] = field(default_factory=list)
     replies: list[Reply] = field(default_factory=list)
     views: list[ToolView] = field(default_factory=list)
-    always: set[str] = field(default_factory=set)  # functions approved for the rest of the turn
+    # Functions approved for good: the approver's own set, so "always" outlives the turn.
+    always: set[str] = field(default_factory=set)
 
     def request(self) -> dict[str, Any]:
         if not self.steps:

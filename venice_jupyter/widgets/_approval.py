@@ -34,6 +34,7 @@ class ButtonApprover:
     ) -> None:
         self.show = show
         self.hide = hide or (lambda box: box.close())
+        self.always: set[str] = set()  # "Always for this function": as long as this lives
 
     def _box(self, view: ToolView, answer: Callable[[Decision], None]) -> w.Widget:
         question = w.HTML(f"<b>Run this call?</b>{tool_html(view)}")

@@ -14,6 +14,7 @@ from venice_jupyter.errors import ParameterError
 from venice_jupyter.ipython.commands import (
     _cache,
     _conversations,
+    _deprecation,
     _help,
     _models,
     _settings,
@@ -28,6 +29,7 @@ __all__ = ["COMMANDS", "run_command"]
 _MODULES = (
     _cache,
     _conversations,
+    _deprecation,
     _help,
     _models,
     _settings,

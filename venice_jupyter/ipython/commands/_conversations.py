@@ -7,6 +7,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
+from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.ipython.commands._registry import command, need, show_table
 from venice_jupyter.workspace import Workspace
@@ -64,10 +65,24 @@ def _reset(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Conversation {conv.name!r} is empty.")
 
 
-@command("undo", "drop the last turn of the current conversation (its tool rounds too)")
+def _last(state: Workspace, args: list[str]) -> Conversation:
+    """The conversation ``undo`` and ``retry`` act on: the one named, else the last cell's."""
+    name = args[0] if args else state.last_used
+    if name is not None and name not in state.conversations:
+        names = ", ".join(repr(c.name) for c in state.conversations) or "none yet"
+        raise ParameterError("conversation", name, "an existing conversation",
+                             hint=f"These exist: {names}.")  # fmt: skip
+    return state.conversations.get(name)
+
+
+@command("undo", "[NAME]: drop the last turn of the conversation the last cell used (its tool "
+         "rounds too)")  # fmt: skip
 def _undo(state: Workspace, shell: Any, args: list[str]) -> None:
-    turn = state.conversations.get().undo()
-    print("Removed the last exchange." if turn else "Nothing to undo.")
+    conv = _last(state, args)
+    turn = conv.undo()
+    left = f"{len(conv)} turn{'' if len(conv) == 1 else 's'} left"
+    print(f"Removed the last turn of {conv.name!r} ({left})." if turn
+          else f"Nothing to undo: {conv.name!r} is empty.")  # fmt: skip
 
 
 @command("keep", "add the partial answer of an interrupted or failed cell to the conversation")
@@ -83,19 +98,26 @@ def _keep(state: Workspace, shell: Any, args: list[str]) -> None:
     print(f"Kept {len(partial.text)} characters in {prepared.conversation.name!r}.")
 
 
-@command("retry", "send the last failed prompt again, or redo the last turn exactly as sent")
-def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
+@command("retry", "[NAME]: send the last failed prompt again, or redo the last turn of the "
+         "conversation the last cell used, exactly as sent")  # fmt: skip
+def _retry(state: Workspace, shell: Any, args: list[str]) -> None:
     from dataclasses import replace
 
     from venice_jupyter.ipython._cell import CellRequest
 
     prepared = state.last_failed
-    if prepared is not None:
-        return CellRequest.resend(state, shell, prepared)
-    conv = state.conversations.get()
+    # The answer is shown as it streams: returning the Reply would print its repr under it.
+    if prepared is not None and not args:
+        CellRequest.resend(state, shell, prepared)
+        return
+    conv = _last(state, args)
     turn = conv.undo()
     if turn is None:
-        raise ParameterError("%venice retry", "(nothing)", "a conversation with a turn to redo")
+        raise ParameterError(
+            "%venice retry", conv.name, "a conversation with a turn to redo",
+            hint=f"{conv.name!r} is empty and no cell failed; `%venice retry NAME` names "
+            "another conversation.",
+        )  # fmt: skip
     try:
         if turn.prepared is not None:  # exactly what was sent: model, options, history, tools
             prepared = replace(turn.prepared, conversation=conv)
@@ -103,7 +125,7 @@ def _retry(state: Workspace, shell: Any, args: list[str]) -> Any:
             prepared = state.session().prepare(
                 turn.user, params=turn.params, conversation=conv, model=turn.model or None
             )
-        return CellRequest.resend(state, shell, prepared)
+        CellRequest.resend(state, shell, prepared)
     except BaseException:
         conv.turns.append(turn)  # nothing new was recorded: the turn it was to replace is back
         raise

@@ -9,14 +9,27 @@ from venice_jupyter.ipython.commands._registry import command, need, show_table
 from venice_jupyter.workspace import Workspace
 
 SORTS = ("name", "price", "context")
-USAGE = "[TEXT] [--with LETTERS] [--sort name|price|context] [--all] [--refresh]"
+USAGE = "[TEXT] [--with LETTERS|WORDS] [--sort name|price|context] [--all] [--refresh]"
+# --with takes the table's letters (FV) or words for them (vision,audio).
+WORDS = {"tools": "F", "functions": "F", "reasoning": "R", "effort": "E", "schema": "S",
+         "json": "S", "vision": "V", "image": "V", "images": "V", "audio": "A", "video": "M",
+         "logprobs": "L", "web": "W", "search": "W", "x": "X", "tee": "T"}  # fmt: skip
+
+
+def _letters(value: str) -> str:
+    """``FV``, ``vision,audio`` or a mix, as capability letters."""
+    return "".join(WORDS.get(item.lower(), item.upper()) for item in value.split(",") if item)
 
 
 def legend() -> str:
     from venice_jupyter.api import CAPABILITY_LETTERS, CAPABILITY_WORDS
 
     letters = ", ".join(f"{k} {CAPABILITY_WORDS[v]}" for k, v in CAPABILITY_LETTERS.items())
-    return f"{letters}; · lacks it, ? the server does not say. Prices: $ per 1M tokens in/out."
+    return (
+        f"{letters}; · lacks it, ? the server does not say. Prices: $ per 1M tokens in/out; "
+        "defaults: the model's own sampling defaults (its constraints); status: beta, or "
+        "deprecated with the removal date and → the replacement."
+    )
 
 
 def _options(args: list[str]) -> tuple[str, str, str, bool, bool]:
@@ -24,9 +37,12 @@ def _options(args: list[str]) -> tuple[str, str, str, bool, bool]:
     rest = iter(args)
     for arg in rest:
         if arg == "--with":
-            letters = next(rest, "").upper()
+            letters = _letters(next(rest, ""))
             if not letters:
-                raise ParameterError("--with", "(nothing)", "capability letters, e.g. --with FV")
+                raise ParameterError(
+                    "--with", "(nothing)", "capability letters or words, e.g. --with FV or "
+                    "--with vision,audio"
+                )  # fmt: skip
         elif arg == "--sort":
             sort = next(rest, "")
             if sort not in SORTS:
@@ -50,7 +66,14 @@ def _models(state: Workspace, shell: Any, args: list[str]) -> None:
     unknown = [c for c in letters if c not in CAPABILITY_LETTERS]
     if unknown:
         raise ParameterError(
-            "--with", letters, "letters among " + " ".join(CAPABILITY_LETTERS), hint=legend()
+            "--with",
+            letters,
+            "letters among "
+            + " ".join(CAPABILITY_LETTERS)
+            + " or words ("
+            + ", ".join(WORDS)
+            + ")",
+            hint=legend(),
         )
     catalog = state.session().client.catalog(refresh=refresh)
     models = list(catalog) if everything else catalog.text_models()

@@ -12,7 +12,8 @@ from venice_jupyter.workspace import SETTING_RULES, Workspace
 
 SETTINGS = ("model", "base_url", "timeout", "history_turns", "history_tokens", "log",
             "updates_per_second", "interpolate", "approve_tools", "max_tool_rounds",
-            "tool_timeout", "tool_result_chars", "cache", "batch_confirm_usd")  # fmt: skip
+            "tool_timeout", "tool_result_chars", "cache", "batch_confirm_usd",
+            "prompt_cache")  # fmt: skip
 
 
 @command("set", "KEY=VALUE …: a default parameter (temperature=0.7) or setting (timeout=60)")
@@ -49,13 +50,37 @@ def _set(state: Workspace, shell: Any, args: list[str]) -> None:
     ChatParams.from_mapping(params)  # cross-field checks before anything changes
     state.params = params
     state.reset_session()
+    changed = [arg.partition("=")[0].strip().replace("-", "_") for arg in args]
+    settings = [f"{k}={getattr(state.settings, k)}" for k in changed if k in SETTINGS]
+    if settings:
+        print(f"Setting {', '.join(settings)}.")
+    if any(k not in SETTINGS for k in changed):
+        print(_defaults_line(state).capitalize())
 
 
 @command("unset", "KEY …: drop default parameters")
 def _unset(state: Workspace, shell: Any, args: list[str]) -> None:
-    for key in args:
-        state.params.pop(key.replace("-", "_"), None)
+    from venice_jupyter.request import PARAMS, suggest
+
+    keys = [key.replace("-", "_") for key in args]
+    if not keys:
+        raise ParameterError("%venice unset", "(nothing)", "the names of defaults to drop")
+    for key in keys:  # a typo is refused before anything is dropped
+        if key not in PARAMS and key not in state.params:
+            raise ParameterError("%venice unset", key, "a request parameter", hint=suggest(key))
+    dropped = [key for key in keys if state.params.pop(key, None) is not None]
+    unset = [key for key in keys if key not in dropped]
     state.reset_session()
+    said = [
+        f"Dropped {', '.join(dropped)}" if dropped else "",
+        f"{', '.join(unset)} {'was' if len(unset) == 1 else 'were'} not set" if unset else "",
+    ]
+    print("; ".join(x for x in said if x) + "; " + _defaults_line(state))
+
+
+def _defaults_line(state: Workspace) -> str:
+    shown = ", ".join(f"{k}={v}" for k, v in state.params.items())
+    return f"defaults sent with every request: {shown}." if shown else "no default parameters."
 
 
 def _model_row(state: Workspace) -> str:
@@ -68,7 +93,11 @@ def _model_row(state: Workspace) -> str:
     return f"{wanted} → {resolved}" if resolved and resolved != wanted else wanted
 
 
-@command("show", "the current backend, model, parameters and settings")
+@command(
+    "show",
+    "the current backend, model, parameters and settings; the conversation's context window "
+    "and what history the next request leaves out",
+)
 def _show(state: Workspace, shell: Any, args: list[str]) -> None:
     rows = [{"name": "backend", "value": state.backend}]
     for key in SETTINGS:
@@ -78,8 +107,43 @@ def _show(state: Workspace, shell: Any, args: list[str]) -> None:
         rows.append({"name": key, "value": str(value)})
     rows += [{"name": f"param {k}", "value": _text(v)} for k, v in state.params.items()]
     rows.append({"name": "conversation", "value": state.conversations.current})
+    rows += _context_rows(state)
     rows.append({"name": "API key", "value": "set" if state.has_key else "not set"})
     show_table(rows, "venice settings")
+
+
+def _context_rows(state: Workspace) -> list[dict[str, str]]:
+    """The current conversation against the default model's context window, and what of its
+    history the next request would leave out."""
+    from venice_jupyter.context import ContextUse, history_window
+    from venice_jupyter.conversation import estimate_tokens
+    from venice_jupyter.request import messages
+
+    conversation = state.conversations.get()
+    try:
+        catalog = state.session().catalog()
+        info = catalog.resolve(state.settings.model or "default") if catalog else None
+    except Exception:  # an unreachable server must not break `show`
+        info = None
+    limit = info.context_length if info is not None else None
+    window = history_window(
+        conversation, limit, max_turns=state.settings.history_turns,
+        max_tokens=state.settings.history_tokens,
+    )  # fmt: skip
+    sent = [messages.system(conversation.system)] if conversation.system else []
+    use = ContextUse(
+        model=info.id if info is not None else state.settings.model or "default",
+        conversation=conversation.name,
+        limit=limit,
+        prompt_tokens=sum(estimate_tokens(m) for m in [*sent, *window.messages]),
+        window=window,
+        budget_set=bool(state.settings.history_tokens),
+    )
+    rows = [{"name": "context", "value": use.meter()}]
+    note = use.note()
+    if note:
+        rows.append({"name": "history", "value": note})
+    return rows
 
 
 def _text(value: Any) -> str:
@@ -120,4 +184,8 @@ def _offline(state: Workspace, shell: Any, args: list[str]) -> None:
 def _online(state: Workspace, shell: Any, args: list[str]) -> None:
     state.settings.offline = False
     state.reset_session()
+    if state.wants_offline:  # no key: nothing online could answer
+        print(f"Backend: {state.backend}. Online needs an API key: `%venice key` asks for "
+              "one (or set VENICE_API_KEY), then `%venice online` again.")  # fmt: skip
+        return
     print(f"Backend: {state.backend}")

@@ -17,7 +17,7 @@ from venice_jupyter.offline.http._faults import Fault
 from venice_jupyter.offline.http._responder import Responder
 from venice_jupyter.offline.http._streaming import write_body, write_stream
 from venice_jupyter.offline.models import OfflineModel, resolve
-from venice_jupyter.offline.replies import LocalCompletion, make_plan
+from venice_jupyter.offline.replies import Completion, LocalCompletion, make_plan
 from venice_jupyter.offline.validation import (
     HttpError,
     RequestInvalid,
@@ -133,6 +133,17 @@ def handle_chat(handler: Responder) -> None:
     except HttpError as error:
         handler.send_error_json(error, headers)
         return
+    if model.cache_input_usd is not None and isinstance(completion, Completion):
+        # a model that caches prompts (n-gram ones; the real model prices no cache)
+        use = context.prompt_cache.use(
+            handler.headers.get("Authorization", ""),
+            body.get("prompt_cache_key"),
+            model.id,
+            body["messages"],
+            explicit=model.cache_write_usd is not None,
+            limit=plan.prompt_tokens,
+        )
+        completion.cache_read, completion.cache_write = use.read, use.written
     try:
         if plan.stream:
             write_stream(handler, completion, headers, fault)

@@ -12,6 +12,7 @@ from typing import Any
 
 from venice_jupyter.offline.http._accounting import Accounting
 from venice_jupyter.offline.http._faults import FaultQueue
+from venice_jupyter.offline.http._prompt_cache import PromptCache
 from venice_jupyter.offline.models import (
     NGramModel,
     TopicIndex,
@@ -30,6 +31,7 @@ class ServerContext:
     generic: bool = False  # /models without Venice's model_spec, traits or aliases
     accounting: Accounting = field(default_factory=Accounting)
     faults: FaultQueue = field(default_factory=FaultQueue)
+    prompt_cache: PromptCache = field(default_factory=PromptCache)
     stopping: threading.Event = field(default_factory=threading.Event)
     requests: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)

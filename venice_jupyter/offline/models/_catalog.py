@@ -6,9 +6,11 @@ and price:
 =========================  =====  ==================================================================
 id                         order  capabilities
 =========================  =====  ==================================================================
-venice-offline             4      logprobs, function calling, response schema, web search (default)
-venice-offline-small       2      web search only: no logprobs, tools or response_format
-venice-offline-reasoning   4      reasoning (+ effort none/low/medium/high), tools, schema, search
+venice-offline             4      logprobs, function calling, response schema, web search (default);
+                                  prompt caching (automatic: cache-read price only)
+venice-offline-small       2      web search only: no logprobs, tools or response_format, no caching
+venice-offline-reasoning   4      reasoning (+ effort none/low/medium/high), tools, schema, search;
+                                  prompt caching where cache_control marks it (cache-write price)
 venice-offline-legacy      3      as venice-offline, but deprecated (deprecation headers)
 =========================  =====  ==================================================================
 
@@ -44,6 +46,10 @@ class OfflineModel:
     max_completion_tokens: int = 8192
     input_usd: float = 0.10  # per million tokens, like Venice's pricing
     output_usd: float = 0.40
+    # Prompt caching: a cache-read price means the model caches (automatically); a cache-write
+    # price too means it caches only where ``cache_control`` marks it, and bills the writing.
+    cache_input_usd: float | None = None
+    cache_write_usd: float | None = None
     logprobs: bool = True
     function_calling: bool = True
     response_schema: bool = True
@@ -59,6 +65,24 @@ class OfflineModel:
     engine: str = "ngram"  # "ngram", or "llama": a GGUF model run by llama.cpp
     source: str = "venice-jupyter offline n-gram"
     gguf: str | None = None  # the model file, for engine="llama"
+    # Media input: which kinds of content part it takes, and how many images in one message.
+    vision: bool = False
+    audio_input: bool = False
+    video_input: bool = False
+    max_images: int = 1
+
+    def _pricing(self) -> dict[str, Any]:
+        pricing: dict[str, Any] = {
+            "input": {"usd": self.input_usd, "diem": self.input_usd},
+            "output": {"usd": self.output_usd, "diem": self.output_usd},
+        }
+        for key, usd in (
+            ("cache_input", self.cache_input_usd),
+            ("cache_write", self.cache_write_usd),
+        ):
+            if usd is not None:
+                pricing[key] = {"usd": usd, "diem": usd}
+        return pricing
 
     def entry(self) -> dict[str, Any]:
         """This model as a GET /models ``ModelResponse``."""
@@ -66,19 +90,23 @@ class OfflineModel:
             "optimizedForCode": self.code,
             "quantization": "not-available",
             "supportsFunctionCalling": self.function_calling,
-            "supportsAudioInput": False,
+            "supportsAudioInput": self.audio_input,
             "supportsReasoning": self.reasoning,
             "supportsReasoningEffort": bool(self.effort_options),
             "supportsResponseSchema": self.response_schema,
-            "supportsMultipleImages": False,
-            "supportsVision": False,
-            "supportsVideoInput": False,
+            "supportsMultipleImages": self.vision and self.max_images > 1,
+            "supportsVision": self.vision,
+            "supportsVideoInput": self.video_input,
             "supportsWebSearch": self.web_search,
             "supportsLogProbs": self.logprobs,
             "supportsTeeAttestation": False,
             "supportsE2EE": False,
             "supportsXSearch": False,
         }
+        if self.vision and self.max_images > 1:  # single-image models publish none
+            caps["maxImages"] = self.max_images
+        if self.video_input:
+            caps["maxVideos"] = 3
         if self.effort_options:
             caps["reasoningEffortOptions"] = list(self.effort_options)
             caps["defaultReasoningEffort"] = self.default_effort
@@ -100,10 +128,7 @@ class OfflineModel:
                 "presence_penalty": {"default": 0},
                 "repetition_penalty": {"default": 1},
             },
-            "pricing": {
-                "input": {"usd": self.input_usd, "diem": self.input_usd},
-                "output": {"usd": self.output_usd, "diem": self.output_usd},
-            },
+            "pricing": self._pricing(),
         }
         if self.deprecation_date:
             spec["deprecation"] = {
@@ -132,6 +157,11 @@ MODELS: Final = (
         order=4,
         traits=("default", "function_calling_default", "default_code"),
         code=True,
+        cache_input_usd=0.01,
+        vision=True,
+        audio_input=True,
+        video_input=True,
+        max_images=10,
     ),
     OfflineModel(
         "venice-offline-small",
@@ -157,12 +187,15 @@ MODELS: Final = (
         traits=("default_reasoning", "most_intelligent"),
         input_usd=0.20,
         output_usd=0.80,
+        cache_input_usd=0.02,
+        cache_write_usd=0.25,
         logprobs=False,
         reasoning=True,
         effort_options=("none", "low", "medium", "high"),
         default_effort="medium",
         temperature=0.7,
         top_p=0.95,
+        vision=True,  # one image per message: no supportsMultipleImages
     ),
     OfflineModel(
         "venice-offline-legacy",

@@ -294,6 +294,10 @@ class Completion:
         self.id = f"chatcmpl-{uuid.uuid4().hex}"
         self.created = int(time.time())
         self.choices = [ChoiceRun(plan, i, model, topics, fixed_text) for i in range(plan.n)]
+        # Prompt tokens read from / written to the prompt cache (set by the server, which
+        # keeps the cache), both parts of prompt_tokens.
+        self.cache_read = 0
+        self.cache_write = 0
 
     def interleaved(self) -> Iterator[tuple[int, Event]]:
         """Events of all choices, round-robin, as a server streaming n > 1 choices sends them."""
@@ -314,17 +318,30 @@ class Completion:
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0},
+            "prompt_tokens_details": self._prompt_details(),
             "completion_tokens_details": {
                 "reasoning_tokens": sum(c.budget.reasoning for c in self.choices)
             },
         }
 
+    def _prompt_details(self) -> dict[str, int]:
+        details = {"cached_tokens": self.cache_read}
+        if self.plan.model.cache_write_usd is not None:  # a provider that bills cache writes
+            details["cache_creation_input_tokens"] = self.cache_write
+        return details
+
     def cost(self) -> dict[str, float]:
         usage = self.usage()
         model = self.plan.model
+        read, written = self.cache_read, self.cache_write
+        fresh = usage["prompt_tokens"] - read - written
         usd = (
-            usage["prompt_tokens"] * model.input_usd + usage["completion_tokens"] * model.output_usd
+            fresh * model.input_usd
+            + read
+            * (model.cache_input_usd if model.cache_input_usd is not None else model.input_usd)
+            + written
+            * (model.cache_write_usd if model.cache_write_usd is not None else model.input_usd)
+            + usage["completion_tokens"] * model.output_usd
         ) / 1e6
         if self.plan.citations:
             usd += _WEB_SEARCH_PRICE_USD

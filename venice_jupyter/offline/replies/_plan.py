@@ -3,8 +3,8 @@
 Capability gates answer 400 before anything is generated, as Venice does (spec/API-NOTES.md §1.3):
 ``logprobs``/``top_logprobs`` need supportsLogProbs, ``tools``/``tool_choice``/
 ``parallel_tool_calls: true`` need supportsFunctionCalling, a non-text ``response_format`` needs
-supportsResponseSchema, image/audio/video parts need vision/audio/video input (no offline model
-has them), and a reasoning effort must be one the model lists.
+supportsResponseSchema, image/audio/video parts need vision/audio/video input and stay within
+Venice's counts (``_media``), and a reasoning effort must be one the model lists.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from venice_jupyter.offline.models import EFFORT_TOKENS, OfflineModel, SamplingSettings, tokenize
+from venice_jupyter.offline.replies._media import check_media
 from venice_jupyter.offline.replies._search import search
 from venice_jupyter.offline.validation import (
     VENICE_PARAMETERS,
@@ -27,7 +28,6 @@ __all__ = ["Plan", "make_plan", "message_text"]
 # Venice adds its own system prompt unless include_venice_system_prompt is false; it costs tokens.
 VENICE_SYSTEM_PROMPT_TOKENS: Final = 48
 _PER_MESSAGE_TOKENS: Final = 4
-_MEDIA_PARTS: Final = ("image_url", "input_audio", "video_url")
 JSON_OBJECT_SCHEMA: Final = {
     "type": "object",
     "properties": {"answer": {"type": "string"}},
@@ -88,10 +88,7 @@ def _check_capabilities(body: dict[str, Any], model: OfflineModel) -> None:
     response_format = body.get("response_format") or {"type": "text"}
     if response_format["type"] != "text" and not model.response_schema:
         raise capability_error("response_format")
-    for message in body["messages"]:
-        for part in message.get("content") if isinstance(message.get("content"), list) else ():
-            if isinstance(part, dict) and part.get("type") in _MEDIA_PARTS:
-                raise capability_error(str(part["type"]))
+    check_media(body, model)
     limit = body.get("max_completion_tokens")
     if isinstance(limit, int) and limit > model.max_completion_tokens:
         issue = {

@@ -26,7 +26,7 @@ from typing import Any
 from venice_jupyter import workspace as ws
 from venice_jupyter.conversation import Conversation
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.request import ChatParams
+from venice_jupyter.request import Attachment, ChatParams, attach, to_data_url
 from venice_jupyter.session import Prepared, Session
 from venice_jupyter.tools import Toolbox
 from venice_jupyter.widgets.compare._plan import CompareResult, grid_width, plan_columns
@@ -47,7 +47,10 @@ def compare(
     concurrency: int = 4,
     params: ChatParams | Mapping[str, Any] | None = None,
     system: str | None = None,
-    images: Sequence[str] = (),
+    images: Sequence[Any] = (),
+    files: Any = (),
+    audio: Any = (),
+    video: Any = (),
     tools: Any = None,
     session: Session | None = None,
     workspace: ws.Workspace | None = None,
@@ -57,7 +60,9 @@ def compare(
     ``models`` (a list, or "a,b,c") × at most one of ``settings`` (a list of parameter dicts),
     ``samples`` (K draws; consecutive seeds if a seed is set, else unseeded) or ``grid`` (a dict
     of value lists: every combination, shown as a compact grid). ``params`` apply to every
-    column; ``tools`` (functions or specs) run in every column that calls them.
+    column; ``tools`` (functions or specs) run in every column that calls them. ``images``,
+    ``files``, ``audio``, ``video``: attachments, as ``chat()`` takes them (every column's
+    model is checked for the capability before anything is sent).
     ``conversation`` (a Conversation or its name) is sent as context and never
     recorded. Every column is validated first: if one is invalid, this raises and sends nothing.
     Needs a running event loop (a Jupyter kernel). It runs on the current workspace (the
@@ -80,7 +85,10 @@ def compare(
         concurrency=concurrency,
         params=params,
         system=system,
-        images=images,
+        images=[
+            to_data_url(i) for i in (images if isinstance(images, (list, tuple)) else [images])
+        ],
+        attachments=attach(files=files, audio=audio, video=video),
         tools=Toolbox.of(tools) if tools is not None else None,
     )
     assert isinstance(view, CompareView)  # the terminal form is only the magic's
@@ -98,7 +106,7 @@ def compare_prepared(
 ) -> CompareView | CompareTable:
     """``%%venice --compare`` / ``--samples``: the cell's request, re-prepared per column.
 
-    Same user message (text and images), system prompt, history (context only, not recorded)
+    Same user message (text and attachments), system prompt, history (context only, not recorded)
     and parameters as the cell; only the model (and the seed for samples) changes.
     """
     content = base.user_message.get("content")
@@ -141,6 +149,7 @@ def _launch(
     params: ChatParams | Mapping[str, Any] | None = None,
     system: str | None = None,
     images: Sequence[str] = (),
+    attachments: Sequence[Attachment] = (),
     reasoning: str = "show",
     terminal: bool = False,
     tools: Toolbox | None = None,
@@ -171,6 +180,7 @@ def _launch(
             conversation=conversation,
             system=system,
             images=images,
+            attachments=attachments,
             catalog=catalog,
             max_turns=turns,
             max_tokens=tokens,

@@ -4,6 +4,8 @@
     panel.ask(prompt) -> Task         validate (``Session.prepare``), then ``Session.arun`` as a
                                       task on the kernel's running loop; None if nothing was sent
     panel.stop() / retry() / clear()  await panel.wait()     panel.copy_as_cell() -> str
+    panel.attach.upload               the Attach control (FileUpload): files for the next message
+    panel.needs                       the model picker's capability filter
 
 The panel sends through the same session path as ``%%venice`` and streams into an
 ``ipywidgets.HTML`` with ``WidgetSink``, so the kernel stays free while an answer streams.
@@ -26,16 +28,17 @@ import ipywidgets as w
 from venice_jupyter import workspace as ws
 from venice_jupyter.conversation import Turn
 from venice_jupyter.errors import ConfigError, VeniceError
-from venice_jupyter.render import error_html, stats_text, status_html
+from venice_jupyter.render import account_text, error_html, stats_text, status_html
 from venice_jupyter.reply import Reply
-from venice_jupyter.request import ChatParams, escape_placeholders, to_magic_line
+from venice_jupyter.request import Attachment, ChatParams, escape_placeholders, to_magic_line
 from venice_jupyter.session import CAPABILITIES, Prepared
 from venice_jupyter.sinks import LoggedSink, WidgetSink
 from venice_jupyter.tools import Toolbox, ToolPolicy
 from venice_jupyter.widgets._approval import ButtonApprover
 from venice_jupyter.widgets._controls import ParamControls
 from venice_jupyter.widgets._loop import current_loop, on_loop
-from venice_jupyter.widgets.panel._picker import ConversationPicker, model_options
+from venice_jupyter.widgets.panel._attach import AttachBox
+from venice_jupyter.widgets.panel._picker import NEEDS, ConversationPicker, model_options
 
 __all__ = ["Panel", "panel"]
 
@@ -93,6 +96,8 @@ class Panel(w.VBox):  # type: ignore[misc]
         # in the kernel, and with ``approve`` the panel asks first (Run, Skip, Always).
         self.toolbox = Toolbox.of(tools) if tools is not None else None
         self.approve = approve
+        # One for the panel's life: "Always for this function" holds for its later questions.
+        self._approver = ButtonApprover(self._ask, self._asked)
         self.updates_per_second = updates_per_second or workspace.settings.updates_per_second
         self.task: asyncio.Task[Reply] | None = None
         self._loop = current_loop()  # the kernel's main loop when made in a cell
@@ -101,6 +106,7 @@ class Panel(w.VBox):  # type: ignore[misc]
         self._sink: WidgetSink | None = None
         self._settled: asyncio.Task[Reply] | None = None
         self._last_prompt: str | None = None
+        self._note: str | None = None  # what history the running request leaves out
         self._last_turn: Turn | None = None
 
         session = workspace.session()
@@ -115,6 +121,11 @@ class Panel(w.VBox):  # type: ignore[misc]
         wide = {"description_width": "90px"}
         self.model = w.Dropdown(options=options, value=wanted, description="Model", style=wide,
                                 layout=_box("460px"))  # fmt: skip
+        # Which models the picker lists: those with a capability (image input, tools …).
+        self.needs = w.Dropdown(options=NEEDS, value="", description="Needs",
+                                style={"description_width": "45px"}, layout=_box("210px"),
+                                disabled=self.catalog is None)  # fmt: skip
+        self.attach = AttachBox()  # files for the next message
         self.conversation = picker.dropdown
         self.controls = ParamControls()
         self.system = w.Textarea(value=picker.get().system or "", placeholder="System prompt",
@@ -142,9 +153,9 @@ class Panel(w.VBox):  # type: ignore[misc]
         )
         buttons = w.HBox([self.send_button, self.stop_button, self.retry_button,
                           self.clear_button, self.forget, self.copy_button])  # fmt: skip
-        top = w.HBox([self.model, picker.dropdown, picker.new])
+        top = w.HBox([self.model, self.needs, picker.dropdown, picker.new])
         settings = w.Accordion(children=[grid], titles=("Parameters",), selected_index=0)
-        super().__init__([top, settings, self.system, self.prompt, buttons,
+        super().__init__([top, settings, self.system, self.prompt, self.attach.widget, buttons,
                           self.status, self.approval, self.output, self.stats,
                           self.cell])  # fmt: skip
         self._wire()
@@ -156,6 +167,7 @@ class Panel(w.VBox):  # type: ignore[misc]
 
     def _wire(self) -> None:
         self.model.observe(lambda _c: self._on_model(), names="value")
+        self.needs.observe(lambda _c: self._filter_models(), names="value")
         self.picker.on_pick = lambda conv: setattr(self.system, "value", conv.system or "")
         for button, action in [
             (self.send_button, self.ask),
@@ -206,6 +218,20 @@ class Panel(w.VBox):  # type: ignore[misc]
     def busy(self) -> bool:
         return self.task is not None and not self.task.done()
 
+    def _filter_models(self) -> None:
+        """Only models with the capability picked under Needs; the model stays if it has it."""
+        if self.catalog is None:
+            return
+        options = model_options(self.catalog, self.needs.value)
+        if not options:
+            self._say(f"No model has {self.needs.label}.", "warn")
+            return
+        current = self.model.value
+        ids = [value for _, value in options]
+        self.model.options = options
+        self.model.value = current if current in ids else ids[0]
+        self._say("")
+
     def _on_model(self) -> None:
         info = self.catalog.resolve(self.model.value) if self.catalog is not None else None
         self.controls.apply_model(info, CAPABILITIES)
@@ -243,22 +269,27 @@ class Panel(w.VBox):  # type: ignore[misc]
                 "(or from a coroutine)."
             ) from None
         try:
-            prepared = self._prepare(text, drop_last=drop_last)
+            attachments = self.attach.last if drop_last else self.attach.attachments()
+            prepared = self._prepare(text, attachments, drop_last=drop_last)
         except VeniceError as err:
             self.last_error = err
             self._say(err.message, "error")
             return None
         self._last_prompt = text
+        self.attach.last = attachments
+        self.attach.clear()  # they went with this message
         self.last_error = self.last_reply = None
         self._sink = sink = WidgetSink(self.output, updates_per_second=self.updates_per_second)
         self.stats.value = ""
         self.task = loop.create_task(self._run(prepared, sink))
         self.task.add_done_callback(self._settle)
         self._set_busy(True)
-        self._say(f"Streaming from {prepared.model}…")
+        # Which history is left out, said before sending and kept once the answer is in.
+        self._note = prepared.context.note() if prepared.context is not None else None
+        self._say(f"Streaming from {prepared.model}… {self._note or ''}".strip())
         return self.task
 
-    def _prepare(self, text: str, *, drop_last: bool) -> Prepared:
+    def _prepare(self, text: str, attachments: list[Attachment], *, drop_last: bool) -> Prepared:
         conversation = self.picker.get()
         dropped = None
         last = conversation.turns[-1] if conversation.turns else None
@@ -273,6 +304,7 @@ class Panel(w.VBox):  # type: ignore[misc]
                 model=self.model.value,
                 conversation=conversation,
                 system=system,
+                attachments=attachments,
                 catalog=self.catalog,
                 max_turns=settings.history_turns,
                 max_tokens=settings.history_tokens,
@@ -283,7 +315,7 @@ class Panel(w.VBox):  # type: ignore[misc]
                     result_chars=settings.tool_result_chars,
                     approve=self.approve or settings.approve_tools,
                 ),
-                approver=ButtonApprover(self._ask, self._asked),
+                approver=self._approver,
             )
         except VeniceError:
             if dropped is not None:
@@ -328,9 +360,11 @@ class Panel(w.VBox):  # type: ignore[misc]
         elif self.last_error is not None:
             self._say(self.last_error.message, "error")
         else:
-            self._say("")
+            note = self._note
+            self._say(f"⚠ {note}" if note else "", "warn" if note else "info")
         if self.last_reply is not None:
-            self.stats.value = status_html(stats_text(self.last_reply))
+            account = account_text(self.last_reply)  # balance and rate-limit headroom
+            self.stats.value = status_html(stats_text(self.last_reply)) + status_html(account)
         self.picker.refresh()
 
     def stop(self) -> bool:

@@ -7,16 +7,24 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from venice_jupyter.api import ModelCatalog, summary_row
+from venice_jupyter.api import CAPABILITY_LETTERS, CAPABILITY_WORDS, ModelCatalog, summary_row
 from venice_jupyter.conversation import Conversation, ConversationStore
 
-__all__ = ["ConversationPicker", "model_options"]
+__all__ = ["NEEDS", "ConversationPicker", "model_options"]
+
+# The model picker's filter: (label, capability flag); "" lists every text model.
+NEEDS: list[tuple[str, str]] = [("any", "")] + [
+    (CAPABILITY_WORDS[flag], flag) for flag in CAPABILITY_LETTERS.values()
+]
 
 
-def model_options(catalog: ModelCatalog) -> list[tuple[str, str]]:
-    """(label, id) per text model: ``venice-offline · F S L W · $0.10/$0.40``."""
+def model_options(catalog: ModelCatalog, needs: str = "") -> list[tuple[str, str]]:
+    """(label, id) per text model (with capability ``needs``, if given):
+    ``venice-offline · F S L W · $0.10/$0.40``."""
     options = []
     for model in catalog.text_models():
+        if needs and not model.supports(needs):
+            continue
         row = summary_row(model)
         letters = " ".join(c for c in row["capabilities"].split() if c != "·") or "–"
         label = f"{model.id} · {letters} · {row['input']}/{row['output']}"
