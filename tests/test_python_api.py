@@ -177,7 +177,10 @@ def test_chat_in_a_kernel_uses_the_magics_defaults(kernel: Kernel) -> None:
         "print(r.usage.completion_tokens)"
     )
     assert ex.status == "ok", ex.error
-    assert ex.stdout.split() == ["7"]
+    assert ex.stdout.splitlines() == [
+        "Defaults sent with every request: max_completion_tokens=7.",
+        "7",
+    ]
     ex = kernel.execute("r = await venice_jupyter.achat('Hi.')\nprint(r.usage.completion_tokens)")
     assert ex.status == "ok", ex.error
     assert ex.stdout.split() == ["7"]

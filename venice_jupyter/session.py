@@ -365,8 +365,9 @@ class Session:
 
 
 def _rounds(prepared: Prepared) -> Rounds:
-    approver = prepared.approver
-    always = approver.always if approver is not None else set()
+    # An approver's own set, when it keeps one (ours do; one a user writes need not).
+    always = getattr(prepared.approver, "always", None)
+    always = always if isinstance(always, set) else set()
     return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy, always=always)
 
 

@@ -26,7 +26,9 @@ _ANSWERS: dict[str, Decision] = {
 
 
 class Approver(Protocol):
-    always: set[str]  # functions approved for as long as this approver lives
+    """``decide``/``adecide`` answer for one call. An approver may also keep a set
+    ``always`` (names approved for good) to make "always" outlive the turn; without one it
+    lasts the turn."""
 
     def decide(self, view: ToolView) -> Decision: ...
 
