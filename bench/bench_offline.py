@@ -65,8 +65,8 @@ def measure_generate(
     rounds: int = 5, completions: int = 100, limit: int = 4000
 ) -> list[tuple[int, float]]:
     """(content tokens, CPU seconds) per round of ``completions`` replies, after a warm-up."""
-    from venice_jupyter.offline.models._catalog import resolve
     from venice_jupyter.offline.models._ngram import get_model
+    from venice_jupyter.offline.models._served import resolve
     from venice_jupyter.offline.models._topic import TopicIndex
     from venice_jupyter.offline.replies._completion import Completion
     from venice_jupyter.offline.replies._generate import TextDelta
@@ -94,8 +94,8 @@ def measure_generate(
 
 def measure_sample(rounds: int = 5, tokens: int = 20_000) -> list[float]:
     """Tokens per CPU second of ``sample_tokens`` alone (the model's default settings)."""
-    from venice_jupyter.offline.models._catalog import resolve
     from venice_jupyter.offline.models._ngram import get_model
+    from venice_jupyter.offline.models._served import resolve
     from venice_jupyter.offline.models._topic import TopicIndex
     from venice_jupyter.offline.replies._generate import sample_tokens
     from venice_jupyter.offline.replies._plan import make_plan

@@ -23,7 +23,7 @@ from bench._common import REPO, Result
 __all__ = ["BENCHMARKS", "main"]
 
 BENCHMARKS = ("stream_cpu", "ttft", "offline", "magic", "load_ext", "widgets", "hostile", "batch",
-              "tools")  # fmt: skip
+              "tools", "local")  # fmt: skip
 # ipykernel's start-up warning about TCP without CurveZMQ keys: noise here, on loopback.
 _NOISE = "Kernel is running over TCP without encryption"
 

@@ -124,6 +124,16 @@ def kernel_check_load_ext_timing_and_importtime() -> None:
     assert not any(m.startswith("IPython") for m in modules)
 
 
+def check_local_model_lab_and_http_are_measured() -> None:
+    from bench import bench_local
+
+    cpu, wall, candidates, _ = bench_local.measure_lab(moves=1)
+    assert candidates == 49_152 and all(t > 0 for t in wall) and len(cpu) == len(wall)
+    if bench_local.installed():  # the http part needs the `local` extra
+        http = bench_local.measure_http(requests=1, limit=8)
+        assert http["ttft"][0] > 0 and http["decode"][0] > 0 and http["long_ttft"][0] > 0
+
+
 def check_tool_round_and_turn_are_measured() -> None:
     from bench import bench_tools
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,11 @@ from venice_jupyter.offline import OfflineServer
 from venice_jupyter.workspace import VeniceSettings, Workspace
 
 __all__ = ["TEST_KEY"]
+
+# With the `local` extra installed the offline default is the real model; the suite's n-gram
+# expectations need the n-gram one. Kernels and servers the tests start inherit this; tests of
+# the real model name it (tests/test_local_*.py).
+os.environ["VENICE_OFFLINE_DEFAULT"] = "venice-offline"
 
 
 @pytest.fixture(scope="session")

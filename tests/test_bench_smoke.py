@@ -31,6 +31,7 @@ def test_every_benchmark_core_runs_on_a_tiny_input() -> None:
         "check_offline_throughput_in_process_and_over_http",
         "check_hostile_costs_are_measured_for_the_named_answers",
         "check_batch_throughput_cache_and_memory_are_measured",
+        "check_local_model_lab_and_http_are_measured",
     } <= set(ran)
 
 

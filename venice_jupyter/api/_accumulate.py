@@ -15,6 +15,7 @@ come again in every chunk (llama.cpp) and the legacy ``function_call`` delta; an
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Final
 
 from venice_jupyter.api._error_map import error_from_response, error_from_stream_chunk
@@ -248,7 +249,10 @@ def _usage(raw: dict[str, Any]) -> Usage:
 
 
 def _count(value: Any) -> int:
-    return int(value) if isinstance(value, (int, float)) else 0
+    # A server may send anything: an infinite or NaN count is no count (int() would raise).
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) else 0
+    return int(value) if isinstance(value, int) else 0
 
 
 def _citation(raw: dict[str, Any]) -> Citation:

@@ -11,12 +11,19 @@ trained on the packaged corpus; ``Fault`` makes it misbehave on purpose for test
 """
 
 from venice_jupyter.offline.http import Fault, FaultKind, OfflineServer
-from venice_jupyter.offline.models import MODELS, NGramModel, OfflineModel, get_model
+from venice_jupyter.offline.models import (
+    MODELS,
+    LocalModelWarning,
+    NGramModel,
+    OfflineModel,
+    get_model,
+)
 
 __all__ = [
     "MODELS",
     "Fault",
     "FaultKind",
+    "LocalModelWarning",
     "NGramModel",
     "OfflineModel",
     "OfflineServer",

@@ -17,7 +17,7 @@ from venice_jupyter.offline.http._faults import Fault
 from venice_jupyter.offline.http._responder import Responder
 from venice_jupyter.offline.http._streaming import write_body, write_stream
 from venice_jupyter.offline.models import OfflineModel, resolve
-from venice_jupyter.offline.replies import Completion, make_plan
+from venice_jupyter.offline.replies import Completion, LocalCompletion, make_plan
 from venice_jupyter.offline.validation import (
     HttpError,
     RequestInvalid,
@@ -127,14 +127,14 @@ def handle_chat(handler: Responder) -> None:
     headers = _model_headers(model)
     try:
         plan = make_plan(body, model, suffix)
+        answer = fault.answer_text if fault is not None else None
+        completion = context.completion(plan, body["messages"], answer)
         headers.update(context.accounting.admit())
     except HttpError as error:
         handler.send_error_json(error, headers)
         return
-    completion = Completion(
-        plan, context.model, context.topics, fault.answer_text if fault is not None else None
-    )
-    if model.cache_input_usd is not None:  # a model that caches prompts
+    if model.cache_input_usd is not None and isinstance(completion, Completion):
+        # a model that caches prompts (n-gram ones; the real model prices no cache)
         use = context.prompt_cache.use(
             handler.headers.get("Authorization", ""),
             body.get("prompt_cache_key"),
@@ -144,9 +144,13 @@ def handle_chat(handler: Responder) -> None:
             limit=plan.prompt_tokens,
         )
         completion.cache_read, completion.cache_write = use.read, use.written
-    if plan.stream:
-        write_stream(handler, completion, headers, fault)
-    else:
-        write_body(handler, completion, headers, fault)
+    try:
+        if plan.stream:
+            write_stream(handler, completion, headers, fault)
+        else:
+            write_body(handler, completion, headers, fault)
+    finally:
+        if isinstance(completion, LocalCompletion):
+            completion.close()  # a client that left mid-stream must not keep the model
     usage = completion.usage()
     context.accounting.charge(usage["total_tokens"], completion.cost()["usd"])

@@ -1,4 +1,5 @@
-"""What the offline server's request handlers share: settings, queues, records, open sockets."""
+"""What the offline server's request handlers share: settings, queues, records, open sockets,
+and the one place a plan becomes a completion (n-gram or real model)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from typing import Any
 from venice_jupyter.offline.http._accounting import Accounting
 from venice_jupyter.offline.http._faults import FaultQueue
 from venice_jupyter.offline.http._prompt_cache import PromptCache
-from venice_jupyter.offline.models import NGramModel, TopicIndex, get_model, get_topics
+from venice_jupyter.offline.models import (
+    NGramModel,
+    TopicIndex,
+    engine_for,
+    get_model,
+    get_topics,
+)
+from venice_jupyter.offline.replies import AnyCompletion, Completion, LocalCompletion, Plan
 
 __all__ = ["ServerContext"]
 
@@ -30,6 +38,7 @@ class ServerContext:
     _arrived: threading.Condition = field(init=False)
     _sockets: set[socket.socket] = field(default_factory=set)
     _resets: set[socket.socket] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)  # what the server warned about at start
 
     def __post_init__(self) -> None:
         self._arrived = threading.Condition(self._lock)
@@ -41,6 +50,14 @@ class ServerContext:
     @property
     def topics(self) -> TopicIndex:
         return get_topics()
+
+    def completion(
+        self, plan: Plan, messages: list[dict[str, Any]], fixed_text: str | None
+    ) -> AnyCompletion:
+        """The reply to a planned request (may raise ``HttpError``: a real model's limits)."""
+        if plan.model.engine == "llama":
+            return LocalCompletion(plan, engine_for(plan.model), messages, fixed_text)
+        return Completion(plan, self.model, self.topics, fixed_text)
 
     def record(self, body: Any) -> None:
         with self._arrived:

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from venice_jupyter.offline.http._chat import handle_chat
 from venice_jupyter.offline.http._context import ServerContext
 from venice_jupyter.offline.http._faults import Fault
-from venice_jupyter.offline.models import COMPATIBILITY, TRAITS, list_models
+from venice_jupyter.offline.models import COMPATIBILITY, list_models, served_traits
 from venice_jupyter.offline.validation import HttpError, detailed_error
 
 try:  # br is offered only when the brotli module imports (it ships with httpx[brotli])
@@ -246,7 +246,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/models":
             data = list_models(kind)
         elif path == "/models/traits":
-            data = dict(TRAITS) if text else {}
+            data = served_traits() if text else {}
         elif path == "/models/compatibility_mapping":
             data = dict(COMPATIBILITY) if text else {}
         else:

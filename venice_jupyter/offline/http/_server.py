@@ -6,6 +6,10 @@
         ...
         assert all(valid(body) for body in server.requests)
 
+Starting also loads the real model when the ``local`` extra (or ``VENICE_OFFLINE_GGUF``) asks for
+one; if it cannot be served, ``start()`` warns (``LocalModelWarning``, the reason and what to do,
+also kept in ``notices``) and the n-gram models are served as always.
+
 ``stop()`` is prompt even with hanging handlers and open keep-alive connections: it sets the
 stopping event (which every wait in a handler watches), shuts the listening loop down, shuts down
 every connection socket so blocked reads and writes return, then joins the handler threads.
@@ -14,6 +18,7 @@ every connection socket so blocked reads and writes return, then joins the handl
 from __future__ import annotations
 
 import threading
+import warnings
 from types import TracebackType
 from typing import Any
 
@@ -21,7 +26,7 @@ from venice_jupyter.offline.http._accounting import Accounting
 from venice_jupyter.offline.http._context import ServerContext
 from venice_jupyter.offline.http._faults import Fault
 from venice_jupyter.offline.http._handler import API_PREFIX, HTTPServer
-from venice_jupyter.offline.models import get_topics
+from venice_jupyter.offline.models import LocalModelWarning, get_topics, local_status
 
 __all__ = ["OfflineServer"]
 
@@ -71,6 +76,19 @@ class OfflineServer:
         """Block until ``count`` chat bodies have arrived in total; False on timeout."""
         return self.context.wait_for_requests(count, timeout)
 
+    @property
+    def notices(self) -> list[str]:
+        """What the server warned about when it started (a real model it could not serve)."""
+        return list(self.context.notices)
+
+    def _prepare(self) -> None:
+        """Train the n-gram model and load the real one, so no request waits for them."""
+        get_topics()  # trains the model too
+        problem = local_status().problem
+        if problem is not None and problem not in self.context.notices:
+            self.context.notices.append(problem)
+            warnings.warn(problem, LocalModelWarning, stacklevel=3)
+
     def inject(self, *faults: Fault) -> None:
         """Queue faults for the next chat requests (FIFO; see ``faults``)."""
         self.context.faults.push(*faults)
@@ -79,9 +97,9 @@ class OfflineServer:
         self.context.faults.clear()
 
     def start(self) -> OfflineServer:
-        """Serve in a daemon thread (the model is trained first, so no request waits for it)."""
+        """Serve in a daemon thread (the models are ready first, so no request waits for them)."""
         if self._thread is None:
-            get_topics()  # trains the model too
+            self._prepare()
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -93,7 +111,7 @@ class OfflineServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until ``stop()`` from another thread (or KeyboardInterrupt)."""
-        get_topics()
+        self._prepare()
         self._httpd.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:

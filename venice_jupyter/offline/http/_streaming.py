@@ -16,7 +16,7 @@ from typing import Final
 from venice_jupyter.offline.http._faults import Fault
 from venice_jupyter.offline.http._responder import Responder
 from venice_jupyter.offline.http._wire import ChunkRenderer, completion_body
-from venice_jupyter.offline.replies import Completion, TextDelta
+from venice_jupyter.offline.replies import AnyCompletion, TextDelta
 
 __all__ = ["write_body", "write_stream"]
 
@@ -60,7 +60,7 @@ def _inband_error(fault: Fault) -> dict[str, object]:
 
 
 def write_stream(
-    handler: Responder, completion: Completion, headers: dict[str, str], fault: Fault | None
+    handler: Responder, completion: AnyCompletion, headers: dict[str, str], fault: Fault | None
 ) -> None:
     write = _writer(handler, fault)
     stopping = handler.context.stopping
@@ -111,7 +111,7 @@ def write_stream(
 
 
 def write_body(
-    handler: Responder, completion: Completion, headers: dict[str, str], fault: Fault | None
+    handler: Responder, completion: AnyCompletion, headers: dict[str, str], fault: Fault | None
 ) -> None:
     kind = fault.kind if fault is not None else None
     if kind == "delay" and fault is not None and handler.context.stopping.wait(fault.seconds):

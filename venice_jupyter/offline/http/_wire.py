@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from venice_jupyter.offline.replies import (
-    Completion,
+    AnyCompletion,
     Event,
     Finish,
     LogprobEntry,
@@ -40,7 +40,7 @@ def logprobs_object(entries: Sequence[LogprobEntry]) -> dict[str, Any] | None:
 class ChunkRenderer:
     """Renders one completion's stream chunks (each a JSON string without ``data: ``)."""
 
-    def __init__(self, completion: Completion) -> None:
+    def __init__(self, completion: AnyCompletion) -> None:
         self.completion = completion
         self._head = _dumps(
             {
@@ -170,7 +170,7 @@ class ChoiceCollector:
         }
 
 
-def completion_body(completion: Completion) -> dict[str, Any]:
+def completion_body(completion: AnyCompletion) -> dict[str, Any]:
     """Run every choice to the end and build the ChatCompletionResponse."""
     collectors = [ChoiceCollector(i) for i in range(completion.plan.n)]
     for index, event in completion.interleaved():

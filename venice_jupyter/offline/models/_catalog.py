@@ -1,6 +1,7 @@
 """The offline models, how a request's ``model`` string finds one, and GET /models entries.
 
-All models share one trained n-gram table and differ in order, capabilities and price:
+The n-gram models (``MODELS``) share one trained n-gram table and differ in order, capabilities
+and price:
 
 =========================  =====  ==================================================================
 id                         order  capabilities
@@ -12,6 +13,9 @@ venice-offline-reasoning   4      reasoning (+ effort none/low/medium/high), too
                                   prompt caching where cache_control marks it (cache-write price)
 venice-offline-legacy      3      as venice-offline, but deprecated (deprecation headers)
 =========================  =====  ==================================================================
+
+A real model run by llama.cpp (``engine="llama"``, the ``local`` extra) joins them at run time:
+``_served`` builds the catalog a server answers with, and decides which model is ``default``.
 
 A ``model`` value may be an id, a trait (``default``), a compatibility alias (``gpt-4o``), with
 Venice's tolerance for case, dots/underscores/spaces and a ``venice-`` prefix, followed by feature
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-__all__ = ["COMPATIBILITY", "MODELS", "TRAITS", "OfflineModel", "list_models", "resolve"]
+__all__ = ["COMPATIBILITY", "MODELS", "TRAITS", "OfflineModel", "entries", "resolve_in"]
 
 _CREATED: Final = 1767225600  # 2026-01-01, a fixed "release date" so listings are stable
 EFFORT_TOKENS: Final = {"none": 0, "minimal": 24, "low": 48, "medium": 128, "high": 256}
@@ -58,6 +62,9 @@ class OfflineModel:
     code: bool = False
     deprecation_date: str | None = None
     replacement: str | None = None
+    engine: str = "ngram"  # "ngram", or "llama": a GGUF model run by llama.cpp
+    source: str = "venice-jupyter offline n-gram"
+    gguf: str | None = None  # the model file, for engine="llama"
     # Media input: which kinds of content part it takes, and how many images in one message.
     vision: bool = False
     audio_input: bool = False
@@ -106,7 +113,7 @@ class OfflineModel:
         spec: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
-            "modelSource": "venice-jupyter offline n-gram",
+            "modelSource": self.source,
             "privacy": "private",
             "offline": False,
             "beta": False,
@@ -199,7 +206,6 @@ MODELS: Final = (
         replacement="venice-offline",
     ),
 )
-BY_ID: Final = {m.id: m for m in MODELS}
 TRAITS: Final = {trait: m.id for m in MODELS for trait in m.traits}
 COMPATIBILITY: Final = {
     "gpt-4o": "venice-offline",
@@ -223,11 +229,12 @@ _BOOL_SUFFIXES: Final = frozenset(
 _SEPARATORS: Final = re.compile(r"[._\s]+")
 
 
-def _lookup(name: str) -> OfflineModel | None:
-    target = (
-        BY_ID.get(name) or BY_ID.get(TRAITS.get(name, "")) or BY_ID.get(COMPATIBILITY.get(name, ""))
+def _lookup(models: tuple[OfflineModel, ...], name: str) -> OfflineModel | None:
+    by_id = {m.id: m for m in models}
+    traits = {trait: m.id for m in models for trait in m.traits}
+    return (
+        by_id.get(name) or by_id.get(traits.get(name, "")) or by_id.get(COMPATIBILITY.get(name, ""))
     )
-    return target
 
 
 def _suffix(text: str) -> dict[str, Any]:
@@ -243,22 +250,24 @@ def _suffix(text: str) -> dict[str, Any]:
     return params
 
 
-def resolve(model: str) -> tuple[OfflineModel, dict[str, Any]] | None:
-    """The model a request names and its suffix parameters, or None (Venice's 404)."""
+def resolve_in(
+    models: tuple[OfflineModel, ...], model: str
+) -> tuple[OfflineModel, dict[str, Any]] | None:
+    """The model of ``models`` a request names and its suffix parameters, or None (a 404)."""
     base, _, suffix = model.partition(":")
     normal = _SEPARATORS.sub("-", base.strip().lower())
     prefixed = normal[len("venice-") :] if normal.startswith("venice-") else f"venice-{normal}"
     for name in (base, normal, prefixed):
-        found = _lookup(name)
+        found = _lookup(models, name)
         if found is not None:
             return found, _suffix(suffix)
     return None
 
 
-def list_models(kind: str) -> list[dict[str, Any]]:
+def entries(models: tuple[OfflineModel, ...], kind: str) -> list[dict[str, Any]]:
     """GET /models ``data`` for ``?type=`` (text/all/code); other types have no offline models."""
     if kind in ("text", "all"):
-        return [m.entry() for m in MODELS]
+        return [m.entry() for m in models]
     if kind == "code":
-        return [m.entry() for m in MODELS if m.code]
+        return [m.entry() for m in models if m.code]
     return []

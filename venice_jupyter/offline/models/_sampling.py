@@ -1,10 +1,12 @@
-"""How sampling settings reshape a next-token distribution: pure math, no I/O.
+"""How sampling settings reshape a next-token distribution: pure math, no I/O, numpy.
 
 Two entry points share the same stage helpers, so what the sampling lab draws is exactly what the
-offline server samples from:
+offline server samples from, for the n-gram models (a few dozen candidates) and for a real model
+(a 49,152-token vocabulary) alike:
 
 - ``pipeline()`` returns every intermediate ``Stage`` (for the sampling lab's chart);
-- ``choose()`` is the lean per-token hot path of the offline model (no stage objects).
+- ``choose()`` is the lean per-token hot path of the offline models (no stage objects; it never
+  sorts the whole vocabulary, see ``_cuts``); ``choose_many()`` is ``n`` calls of it at once.
 
 The stages, in order (the order vLLM and llama.cpp use):
 
@@ -25,8 +27,11 @@ The stages, in order (the order vLLM and llama.cpp use):
    ``>= top_p`` (``>= 1`` = off; at least one token always survives).
 5. **min_p**: drop tokens with ``p < min_p * p_max`` (``0`` = off).
 
-Each truncation renormalises over its survivors; sorting is stable, so equal probabilities keep
-candidate order. ``choose()`` samples the final distribution with the given ``random.Random``.
+Each truncation renormalises over its survivors; ranking is stable, so equal probabilities keep
+candidate order. ``choose()`` draws from the final distribution with one ``rng.random()`` (a
+``random.Random``; none when greedy). A ``mask`` (a grammar's allowed tokens) sets the logits of
+the other candidates to ``-inf`` before everything else: they are not candidates at all (``n``
+above counts the allowed ones).
 
 **Reported logprobs** (the offline server's ``logprobs``/``top_logprobs``, and what the sampling
 lab shows as "model logprob"): ``processed_logprobs()`` = log-softmax *after* penalties and
@@ -38,16 +43,24 @@ the one at ``T = 1``.
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Final
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from venice_jupyter.offline.models._cuts import above_floor, kept, lengths, ranked
+from venice_jupyter.offline.models._settings import SamplingSettings
 
 __all__ = [
     "SamplingSettings",
     "Stage",
     "choose",
+    "choose_many",
     "effective_temperature",
     "penalize",
     "pipeline",
@@ -57,243 +70,266 @@ __all__ = [
 ]
 
 # Below this a temperature is treated as 0 (greedy): dividing by it would overflow.
-_GREEDY_BELOW = 1e-5
-# top_p compares a float running sum; this slack keeps top_p=0.3 of [0.1, 0.2, ...] exact.
-_TOP_P_SLACK = 1e-12
+_GREEDY_BELOW: Final = 1e-5
+
+Floats = NDArray[np.float64]
+Bools = NDArray[np.bool_]
 
 
-@dataclass(frozen=True, slots=True)
-class SamplingSettings:
-    """Request sampling parameters; the defaults change nothing (plain softmax sampling)."""
-
-    temperature: float = 1.0
-    min_temp: float | None = None
-    max_temp: float | None = None
-    top_k: int = 0
-    top_p: float = 1.0
-    min_p: float = 0.0
-    frequency_penalty: float = 0.0
-    presence_penalty: float = 0.0
-    repetition_penalty: float = 1.0
-
-    @property
-    def has_penalties(self) -> bool:
-        return bool(self.frequency_penalty or self.presence_penalty) or (
-            self.repetition_penalty != 1.0
-        )
-
-    @property
-    def truncates(self) -> bool:
-        return self.top_k > 0 or self.top_p < 1.0 or self.min_p > 0.0
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Stage:
     """The distribution after one stage, aligned with the input tokens.
 
-    ``probabilities`` are renormalised over the survivors (dropped tokens are 0.0). ``param`` is
-    the setting applied (T, k, top_p, min_p; None when the stage did nothing). ``cutoff`` is a
-    probability threshold in this stage's *input* distribution, for drawing a line on a chart:
-    the lowest surviving probability for top_k/top_p, ``min_p * p_max`` for min_p, else None.
+    ``p`` are the probabilities renormalised over the survivors (dropped tokens are 0.0) and
+    ``keep`` the survivors, as arrays; ``probabilities`` and ``kept`` are the same as tuples.
+    ``param`` is the setting applied (T, k, top_p, min_p; None when the stage did nothing).
+    ``cutoff`` is a probability threshold in this stage's *input* distribution, for drawing a
+    line on a chart: the lowest surviving probability for top_k/top_p, ``min_p * p_max`` for
+    min_p, else None. ``dropped`` tokens of the input (with probability > 0) were removed here,
+    carrying ``dropped_mass`` of the input distribution.
     """
 
     name: str
-    probabilities: tuple[float, ...]
-    kept: tuple[bool, ...]
+    p: Floats = field(repr=False)
+    keep: Bools = field(repr=False)
     param: float | None = None
     cutoff: float | None = None
+    dropped: int = 0
+    dropped_mass: float = 0.0
+
+    @cached_property
+    def probabilities(self) -> tuple[float, ...]:
+        return tuple(self.p.tolist())
+
+    @cached_property
+    def kept(self) -> tuple[bool, ...]:
+        return tuple(self.keep.tolist())
 
 
-def penalize(
-    logits: Sequence[float], counts: Sequence[int], settings: SamplingSettings
-) -> list[float]:
-    """Stage 1: ``counts[i]`` is how often candidate ``i`` was already generated."""
-    rep = settings.repetition_penalty
-    freq = settings.frequency_penalty
-    pres = settings.presence_penalty
-    out = list(logits)
-    for i, c in enumerate(counts):
-        if c > 0:
-            logit = out[i]
-            if rep != 1.0:
-                logit = logit / rep if logit > 0 else logit * rep
-            out[i] = logit - c * freq - pres
+def _floats(values: ArrayLike) -> Floats:
+    out: Floats = np.asarray(values, dtype=np.float64)
     return out
 
 
-def softmax(logits: Sequence[float], temperature: float = 1.0) -> list[float]:
+def penalize(logits: ArrayLike, counts: ArrayLike, settings: SamplingSettings) -> Floats:
+    """Stage 1: ``counts[i]`` is how often candidate ``i`` was already generated."""
+    out = _floats(logits).copy()
+    seen = np.asarray(counts)
+    hit = np.flatnonzero(seen > 0)
+    if len(hit):
+        values = out[hit]
+        rep = settings.repetition_penalty
+        if rep != 1.0:
+            values = np.where(values > 0, values / rep, values * rep)
+        out[hit] = values - seen[hit] * settings.frequency_penalty - settings.presence_penalty
+    return _floats(out)
+
+
+def _weights(logits: Floats, temperature: float) -> Floats:
+    """Unnormalised probabilities ``exp((l - max) / T)``: the top token weighs exactly 1."""
+    return _floats(np.exp((logits - logits.max()) / temperature))
+
+
+def softmax(logits: ArrayLike, temperature: float = 1.0) -> Floats:
     """Probabilities of ``logits / temperature``; one-hot at the first argmax when T ~ 0."""
-    if not logits:
-        return []
-    top = max(logits)
+    x = _floats(logits)
+    if not len(x):
+        return x
     if temperature < _GREEDY_BELOW:
-        first = list(logits).index(top)
-        return [1.0 if i == first else 0.0 for i in range(len(logits))]
-    weights = [math.exp((x - top) / temperature) for x in logits]
-    total = math.fsum(weights)
-    return [w / total for w in weights]
+        out = np.zeros(len(x))
+        out[int(np.argmax(x))] = 1.0
+        return out
+    weights = _weights(x, temperature)
+    return _floats(weights / weights.sum())
 
 
-def _entropy_ratio(logits: Sequence[float]) -> float:
-    n = len(logits)
+def _entropy_ratio(logits: Floats) -> float:
+    n = int(np.count_nonzero(np.isfinite(logits)))
     if n < 2:
         return 0.0
-    entropy = -sum(p * math.log(p) for p in softmax(logits) if p > 0.0)
-    return min(1.0, max(0.0, entropy / math.log(n)))
+    p = softmax(logits)
+    p = p[p > 0.0]
+    entropy = float(-(p * np.log(p)).sum())
+    return min(1.0, max(0.0, entropy / float(np.log(n))))
 
 
-def effective_temperature(logits: Sequence[float], settings: SamplingSettings) -> float:
+def effective_temperature(logits: ArrayLike, settings: SamplingSettings) -> float:
     """Stage 2's T for these (already penalised) logits: fixed, or dynamic from entropy."""
     if settings.min_temp is None and settings.max_temp is None:
         return settings.temperature
     low = settings.temperature if settings.min_temp is None else settings.min_temp
     high = settings.temperature if settings.max_temp is None else settings.max_temp
-    return max(0.0, low + (high - low) * _entropy_ratio(logits))
+    return max(0.0, low + (high - low) * _entropy_ratio(_floats(logits)))
 
 
-def _keep_top_k(order: list[int], k: int) -> list[int]:
-    return order[:k] if 0 < k < len(order) else order
+@dataclass(frozen=True, slots=True)
+class _Final:
+    """The distribution a draw comes from: survivors and their running weights."""
+
+    order: NDArray[np.intp] | None  # ranked survivors; None: every candidate, in index order
+    running: Floats | None  # cumulative weights in that order; None: greedy
+    greedy: int = 0
+
+    def pick(self, u: Floats) -> NDArray[np.intp]:
+        running = self.running
+        if running is None:
+            return np.full(len(u), self.greedy, dtype=np.intp)
+        # the last candidate with weight > 0: u * total can round up to the total itself
+        last = np.searchsorted(running, running[-1], side="left")
+        j = np.minimum(np.searchsorted(running, u * running[-1], side="right"), last)
+        picked: NDArray[np.intp] = j if self.order is None else self.order[j]
+        return picked
 
 
-def _keep_top_p(order: list[int], weights: Sequence[float], top_p: float) -> list[int]:
-    if top_p >= 1.0:
-        return order
-    total = math.fsum(weights[i] for i in order)
-    target = top_p * total - _TOP_P_SLACK * total
-    acc = 0.0
-    for j, i in enumerate(order):
-        acc += weights[i]
-        if acc >= target:
-            return order[: j + 1]
-    return order
-
-
-def _keep_min_p(order: list[int], weights: Sequence[float], min_p: float) -> list[int]:
-    if min_p <= 0.0 or not order:
-        return order
-    floor = min_p * weights[order[0]]
-    return [i for i in order if weights[i] >= floor]
-
-
-def _weights(logits: Sequence[float], temperature: float) -> list[float]:
-    top = max(logits)
-    return [math.exp((x - top) / temperature) for x in logits]
+def _final(
+    logits: ArrayLike,
+    settings: SamplingSettings,
+    counts: ArrayLike | None,
+    mask: ArrayLike | None,
+) -> _Final:
+    x = _floats(logits)
+    if mask is not None:
+        x = np.where(np.asarray(mask, dtype=bool), x, -np.inf)
+    if counts is not None and settings.has_penalties:
+        x = penalize(x, counts, settings)
+    temperature = effective_temperature(x, settings)
+    if temperature < _GREEDY_BELOW or len(x) == 1:
+        return _Final(None, None, int(np.argmax(x)))
+    weights = _weights(x, temperature)
+    if not settings.truncates:
+        return _Final(None, np.cumsum(weights))
+    order = kept(weights, settings)
+    return _Final(order, np.cumsum(weights[order]))
 
 
 def choose(
-    logits: Sequence[float],
+    logits: ArrayLike,
     settings: SamplingSettings,
     rng: random.Random,
-    counts: Sequence[int] | None = None,
+    counts: ArrayLike | None = None,
+    mask: ArrayLike | None = None,
 ) -> int:
-    """The hot path: index of the sampled candidate. ``counts`` as in ``penalize``."""
-    if counts is not None and settings.has_penalties:
-        logits = penalize(logits, counts, settings)
-    temperature = effective_temperature(logits, settings)
-    if temperature < _GREEDY_BELOW or len(logits) == 1:
-        return list(logits).index(max(logits))
-    weights = _weights(logits, temperature)
-    kept: Sequence[int]
-    if settings.truncates:
-        order = sorted(range(len(weights)), key=weights.__getitem__, reverse=True)
-        order = _keep_top_k(order, settings.top_k)
-        order = _keep_top_p(order, weights, settings.top_p)
-        kept = _keep_min_p(order, weights, settings.min_p)
-    else:
-        kept = range(len(weights))
-    r = rng.random() * math.fsum(weights[i] for i in kept)
-    for i in kept:
-        r -= weights[i]
-        if r < 0.0:
-            return i
-    return kept[-1]
+    """The hot path: index of the sampled candidate. ``counts`` as in ``penalize``; ``mask``:
+    True for the candidates allowed (the others get logit ``-inf`` first)."""
+    final = _final(logits, settings, counts, mask)
+    if final.running is None:
+        return final.greedy
+    return int(final.pick(np.array([rng.random()]))[0])
+
+
+def choose_many(
+    logits: ArrayLike,
+    settings: SamplingSettings,
+    rng: random.Random,
+    n: int,
+    counts: ArrayLike | None = None,
+) -> NDArray[np.intp]:
+    """``n`` draws, equal to ``n`` successive ``choose()`` calls with the same ``rng``."""
+    final = _final(logits, settings, counts, None)
+    if final.running is None:
+        return final.pick(np.zeros(n))
+    return final.pick(np.array([rng.random() for _ in range(n)]))
 
 
 def processed_logprobs(
-    logits: Sequence[float],
+    logits: ArrayLike,
     settings: SamplingSettings,
-    counts: Sequence[int] | None = None,
-) -> list[float]:
+    counts: ArrayLike | None = None,
+) -> Floats:
     """Logprobs after penalties and temperature, before truncation (see the module docstring)."""
+    x = _floats(logits)
     if counts is not None and settings.has_penalties:
-        logits = penalize(logits, counts, settings)
-    temperature = effective_temperature(logits, settings)
+        x = penalize(x, counts, settings)
+    temperature = effective_temperature(x, settings)
     if temperature < _GREEDY_BELOW:
         temperature = 1.0
-    scaled = [x / temperature for x in logits]
-    top = max(scaled)
-    log_total = top + math.log(math.fsum(math.exp(x - top) for x in scaled))
-    return [x - log_total for x in scaled]
+    scaled = x / temperature
+    top = scaled.max()
+    return _floats(scaled - (top + np.log(np.exp(scaled - top).sum())))
 
 
 def _stage(
     name: str,
-    weights: Sequence[float],
-    order: Sequence[int],
+    weights: Floats,
+    survivors: NDArray[np.intp],
+    before: Floats | None = None,
     param: float | None = None,
     cutoff: float | None = None,
 ) -> Stage:
-    total = math.fsum(weights[i] for i in order)
-    probs = [0.0] * len(weights)
-    for i in order:
-        probs[i] = weights[i] / total
-    alive = set(order)
-    kept = tuple(i in alive for i in range(len(weights)))
-    return Stage(name, tuple(probs), kept, param, cutoff)
+    """A stage keeping ``survivors``; ``before`` is its input distribution (for what it drops)."""
+    keep = np.zeros(len(weights), dtype=bool)
+    keep[survivors] = True
+    probs = np.zeros(len(weights))
+    chosen = weights[survivors]
+    probs[survivors] = chosen / chosen.sum()
+    dropped, mass = 0, 0.0
+    if before is not None:
+        gone = (before > 0.0) & ~keep
+        dropped, mass = int(np.count_nonzero(gone)), float(before[gone].sum())
+    return Stage(name, probs, keep, param, cutoff, dropped, mass)
 
 
 def pipeline(
     tokens: Sequence[str],
-    logits: Sequence[float],
+    logits: ArrayLike,
     settings: SamplingSettings,
     history: Sequence[str] = (),
+    counts: ArrayLike | None = None,
 ) -> list[Stage]:
     """Every stage for a chart: input, penalties, temperature, top_k, top_p, min_p, final.
 
     ``logits`` may be logprobs (they are logits up to a constant). ``history`` is the text
-    generated so far, as tokens; it drives the penalties.
+    generated so far, as tokens; it drives the penalties, unless ``counts`` (per candidate, as
+    in ``penalize``) is given: a real vocabulary has tokens that read the same.
     """
-    if len(tokens) != len(logits) or not tokens:
+    x = _floats(logits)
+    if len(tokens) != len(x) or not len(tokens):
         raise ValueError("tokens and logits must be non-empty and of the same length")
-    everyone = list(range(len(tokens)))
-    stages = [_stage("input", softmax(logits), everyone)]
-    seen = Counter(history)
-    counts = [seen[t] for t in tokens]
-    penalised = penalize(logits, counts, settings) if settings.has_penalties else list(logits)
-    stages.append(_stage("penalties", softmax(penalised), everyone))
+    n = len(x)
+    everyone = np.arange(n)
+    stages = [_stage("input", _weights(x, 1.0), everyone)]
+    if settings.has_penalties and counts is None and history:
+        seen = Counter(history)
+        counts = [seen[t] for t in tokens]
+    penalised = x if counts is None or not settings.has_penalties else penalize(x, counts, settings)
+    if penalised is x:
+        stages.append(Stage("penalties", stages[0].p, stages[0].keep))
+    else:
+        stages.append(_stage("penalties", _weights(penalised, 1.0), everyone))
     temperature = effective_temperature(penalised, settings)
-    weights = softmax(penalised, temperature)
-    stages.append(_stage("temperature", weights, everyone, param=temperature))
-    order = sorted(everyone, key=weights.__getitem__, reverse=True)
     if temperature < _GREEDY_BELOW:
-        order = order[:1]
-    current = stages[-1].probabilities
+        weights = softmax(penalised, 0.0)
+        order = ranked(weights, 1)
+        lk = lp = lm = 1
+    else:
+        weights = _weights(penalised, temperature)
+        order = ranked(weights, n)
+        total, above = float(weights.sum()), above_floor(weights, settings)
+        found = lengths(weights[order], n, total, above, settings)
+        assert found is not None  # the whole ranking is there
+        lk, lp, lm = found
+    stages.append(_stage("temperature", weights, everyone, param=temperature))
+    current, width = stages[-1].p, len(order)
 
-    def cut(name: str, new: list[int], param: float | None) -> None:
-        nonlocal order, current
-        floor = min(current[i] for i in new) if len(new) < len(order) else None
-        stages.append(_stage(name, weights, new, param, floor))
-        order, current = new, stages[-1].probabilities
+    def cut(name: str, length: int, param: float | None) -> None:
+        nonlocal current, width
+        floor = float(current[order[length - 1]]) if length < width else None
+        stages.append(_stage(name, weights, order[:length], current, param, floor))
+        current, width = stages[-1].p, length
 
-    cut("top_k", _keep_top_k(order, settings.top_k), float(settings.top_k) or None)
-    cut("top_p", _keep_top_p(order, weights, settings.top_p), settings.top_p)
-    kept = _keep_min_p(order, weights, settings.min_p)
+    cut("top_k", min(lk, width), float(settings.top_k) or None)
+    cut("top_p", min(lp, width), settings.top_p)
+    floor = settings.min_p * float(current[order[0]]) if settings.min_p > 0 else None
     stages.append(
-        _stage(
-            "min_p",
-            weights,
-            kept,
-            settings.min_p or None,
-            settings.min_p * current[order[0]] if settings.min_p > 0 else None,
-        )
+        _stage("min_p", weights, order[: min(lm, width)], current, settings.min_p or None, floor)
     )
-    stages.append(_stage("final", weights, kept))
+    stages.append(_stage("final", weights, order[: min(lm, width)]))
     return stages
 
 
 def sample(
     tokens: Sequence[str],
-    logits: Sequence[float],
+    logits: ArrayLike,
     settings: SamplingSettings,
     rng: random.Random,
     history: Sequence[str] = (),

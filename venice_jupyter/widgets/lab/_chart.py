@@ -1,26 +1,20 @@
-"""The sampling lab's drawings: one small SVG bar chart per ``sampling.pipeline`` stage.
+"""The sampling lab's drawings: one small SVG bar chart per ``Panel`` (``_panels``).
 
-Pure functions from tokens and stages to markup, no widgets. Tokens are untrusted text (a model
+Pure functions from tokens and panels to markup, no widgets. Tokens are untrusted text (a model
 wrote them): they only ever land in text nodes, escaped, after ``token_text.visible()`` has
 made whitespace and control characters printable. No attribute carries token text, and nothing
 here emits a script, a style sheet or an event handler, so the markup is safe inside an
-``ipywidgets.HTML``.
-
-Each chart lists the same rows (the ``top`` most probable tokens of the input, in that order):
-
-- ``input`` / ``penalties`` / ``temperature``: bars are the stage's output, outlines its input;
-- ``top_k`` / ``top_p`` / ``min_p``: bars are the distribution the sampler *sees*; the tokens it
-  removes are grey, and its cut-off is drawn (a rank line, the cumulative mass, a threshold);
-- ``final``: what is sampled from, renormalised.
+``ipywidgets.HTML``. Below the rows, a panel says what it does with the candidates not drawn
+(the tail) and what its stage removed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from html import escape
 
 from venice_jupyter.offline.models import SamplingSettings, Stage
+from venice_jupyter.widgets.lab._panels import Panel, display_rows, panels, with_tails
 from venice_jupyter.widgets.lab._token_text import escaped
 
 __all__ = ["Panel", "display_rows", "panels", "stage_charts"]
@@ -28,89 +22,9 @@ __all__ = ["Panel", "display_rows", "panels", "stage_charts"]
 KEPT, REMOVED, GHOST, CUT, MASS, MARK, DEAD = (
     "#2563eb", "#cbd5e1", "#64748b", "#dc2626", "#d97706", "#c2410c", "#94a3b8"
 )  # fmt: skip
-WIDTH, LABEL_W, VALUE_W, ROW_H, TOP_Y = 250, 80, 34, 13, 32
+WIDTH, LABEL_W, VALUE_W, ROW_H, TOP_Y, LINE_H = 250, 80, 34, 13, 32, 11
 BAR_X = LABEL_W + 4
 BAR_W = WIDTH - BAR_X - VALUE_W - 4
-
-
-@dataclass(frozen=True)
-class Panel:
-    """One chart: bar lengths per candidate and what to draw on top of them."""
-
-    title: str
-    subtitle: str
-    bars: tuple[float, ...]
-    kept: tuple[bool, ...]
-    ghost: tuple[float, ...] | None = None
-    threshold: tuple[float, str] | None = None  # a probability on the bar scale, and a label
-    rank_cut: tuple[int, float] | None = None  # k and the k-th probability: top_k's cut
-    mass: tuple[tuple[float, ...], float] | None = None  # cumulative mass per token, top_p
-
-
-def _cumulative(probs: Sequence[float]) -> tuple[float, ...]:
-    order = sorted(range(len(probs)), key=probs.__getitem__, reverse=True)
-    out, acc = [0.0] * len(probs), 0.0
-    for i in order:
-        acc += probs[i]
-        out[i] = acc
-    return tuple(out)
-
-
-def panels(
-    stages: Sequence[Stage], settings: SamplingSettings, source_note: str = ""
-) -> list[Panel]:
-    """The charts for ``pipeline(…, settings)``: input, penalties (when set), temperature, …"""
-    by = {s.name: s for s in stages}
-    first = by["input"].probabilities
-    everyone = (True,) * len(first)
-    out = [Panel("model", source_note or f"{len(first)} candidates", first, everyone)]
-    if settings.has_penalties:
-        s = settings
-        sub = (
-            f"rep {s.repetition_penalty:g} · freq {s.frequency_penalty:g} · "
-            f"pres {s.presence_penalty:g} · outline: before"
-        )
-        out.append(Panel("penalties", sub, by["penalties"].probabilities, everyone, ghost=first))
-    temp = by["temperature"]
-    title = f"temperature: {_temperature(temp.param, settings)}"
-    ghost = by["penalties"].probabilities
-    out.append(Panel(title, "outline: before", temp.probabilities, temp.kept, ghost=ghost))
-    seen = temp.probabilities
-    for stage in (by["top_k"], by["top_p"], by["min_p"]):
-        out.append(_truncation(stage, seen))
-        seen = stage.probabilities
-    final = by["final"]
-    out.append(Panel("final: sampled from", f"{sum(final.kept)} tokens", seen, final.kept))
-    return out
-
-
-def _temperature(t: float | None, settings: SamplingSettings) -> str:
-    t = 1.0 if t is None else t
-    label = "greedy (T = 0)" if t < 1e-5 else f"T = {t:.2f}"
-    if settings.min_temp is None and settings.max_temp is None:
-        return label
-    low = settings.temperature if settings.min_temp is None else settings.min_temp
-    high = settings.temperature if settings.max_temp is None else settings.max_temp
-    return f"{label} (dynamic {low:g}–{high:g})"
-
-
-def _truncation(stage: Stage, seen: tuple[float, ...]) -> Panel:
-    """top_k / top_p / min_p: the distribution the sampler sees, what it removes, its cut."""
-    param = stage.param
-    if param is None or (stage.name == "top_p" and param >= 1.0):
-        return Panel(f"{stage.name}: off", "keeps all", seen, stage.kept)
-    removed = sum(p > 0 and not k for p, k in zip(seen, stage.kept, strict=True))
-    sub = f"removes {removed}, keeps {sum(stage.kept)}" if removed else "keeps all"
-    panel = Panel(f"{stage.name} = {param:g}", sub, seen, stage.kept)
-    if stage.name == "top_k" and removed:
-        return replace(panel, rank_cut=(int(param), stage.cutoff or 0.0))
-    if stage.name == "top_p":
-        return replace(
-            panel, subtitle=f"{sub} · orange: cumulative mass", mass=(_cumulative(seen), param)
-        )
-    if stage.name == "min_p" and stage.cutoff is not None:
-        return replace(panel, threshold=(stage.cutoff, f"{param:g}·p_max"))
-    return panel
 
 
 def _el(tag: str, text: str = "", **attrs: object) -> str:
@@ -128,6 +42,8 @@ def _panel_svg(
 ) -> str:
     bottom = TOP_Y + ROW_H * len(rows)
     height = bottom + (17 if panel.threshold or panel.mass or panel.rank_cut else 6)
+    notes = _notes(panel)
+    height += LINE_H * len(notes)
 
     def x(p: float, unit: float = scale) -> float:
         return BAR_X + BAR_W * min(1.0, max(0.0, p / unit))
@@ -164,7 +80,7 @@ def _panel_svg(
                     font_size=9,
                 )
             )
-        if panel.ghost and panel.ghost[i]:
+        if panel.ghost is not None and panel.ghost[i]:
             parts.append(
                 _el(
                     "rect",
@@ -191,7 +107,7 @@ def _panel_svg(
         parts.append(_vline(x(top_p, 1.0), bottom, MASS, f"cumulative mass {top_p:g}"))
     if panel.rank_cut is not None:
         k, lowest = panel.rank_cut
-        flags = [panel.kept[i] for i in rows]
+        flags = [bool(panel.kept[i]) for i in rows]
         prefix = sum(flags)
         if flags == [True] * prefix + [False] * (len(flags) - prefix):
             y = TOP_Y + prefix * ROW_H
@@ -210,6 +126,9 @@ def _panel_svg(
             parts.append(_el("text", f"k = {k}", x=2, y=y - 2, fill=CUT, font_size=9))
         else:  # penalties reordered the ranks: the k-th probability as a threshold
             parts.append(_vline(x(lowest), bottom, CUT, f"k-th p = {lowest:.3f}"))
+    for n, (note, colour) in enumerate(notes):
+        y = height - LINE_H * (len(notes) - n) + 8
+        parts.append(_el("text", escape(note), x=2, y=y, fill=colour, font_size=9))
     return _el(
         "svg",
         "".join(parts),
@@ -239,13 +158,19 @@ def _vline(at: float, bottom: float, colour: str, label: str) -> str:
     )
 
 
-def display_rows(stages: Sequence[Stage], top: int, marked: int | None = None) -> list[int]:
-    """The ``top`` most probable inputs (stable order), plus ``marked`` if it is further down."""
-    probs = stages[0].probabilities
-    order = sorted(range(len(probs)), key=lambda i: -probs[i])[: max(1, top)]
-    if marked is not None and marked not in order:
-        order.append(marked)
-    return order
+def _notes(panel: Panel) -> list[tuple[str, str]]:
+    """The lines under a chart: the tail below the rows, and what the stage removed."""
+    notes = []
+    if panel.tail is not None:
+        tail = panel.tail
+        line = f"+ {tail.tokens:,} more tokens: {tail.mass:.1%} of the mass"
+        if tail.kept != tail.tokens:
+            line += f", {tail.kept:,} kept"
+        notes.append((line, GHOST))
+    if panel.cut is not None:
+        tokens, mass = panel.cut
+        notes.append((f"cut: {tokens:,} tokens, {mass:.2%} of the mass", CUT))
+    return notes
 
 
 def stage_charts(
@@ -259,11 +184,18 @@ def stage_charts(
 ) -> str:
     """Every stage's chart, left to right in pipeline order, in one wrapping ``<div>``."""
     rows = display_rows(stages, top, marked)
-    drawn = panels(stages, settings, source_note)
-    scale = max([1e-9] + [max(p.bars[i], (p.ghost or p.bars)[i]) for p in drawn for i in rows])
+    drawn = with_tails(panels(stages, settings, source_note), rows)
+    scale = max(
+        [1e-9]
+        + [
+            max(float(p.bars[i]), float((p.ghost if p.ghost is not None else p.bars)[i]))
+            for p in drawn
+            for i in rows
+        ]
+    )
     hidden = len(tokens) - len(rows)
     more = (
-        f'<div style="color:{GHOST};font-size:11px">+ {hidden} less probable candidates '
+        f'<div style="color:{GHOST};font-size:11px">+ {hidden:,} less probable candidates '
         "not drawn</div>"
         if hidden > 0
         else ""

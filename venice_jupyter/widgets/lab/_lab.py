@@ -1,6 +1,9 @@
 """The sampling lab's widget: sliders, position, charts per stage and seeded draws.
 
-Opened through ``_open``, which documents what a user can do with it.
+Opened through ``_open``, which documents what a user can do with it. A slider move reruns only
+the sampler's math on the current distribution (``pipeline()``, cached per position and
+settings): a source computes its model's distributions once, so even a 49,152-token one
+re-renders in milliseconds.
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ from html import escape
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
+from numpy.typing import ArrayLike
 
 from venice_jupyter.errors import ParameterError
-from venice_jupyter.offline.models import SamplingSettings, Stage, choose, pipeline
+from venice_jupyter.offline.models import SamplingSettings, Stage, choose_many, pipeline
 from venice_jupyter.widgets._controls import ParamControls
 from venice_jupyter.widgets.lab._chart import stage_charts
-from venice_jupyter.widgets.lab._sources import Point, Snapshot, Source, TextSource
+from venice_jupyter.widgets.lab._sources import Point, Snapshot, Source
 from venice_jupyter.widgets.lab._tables import context_html, survivors_table, tally_table
 from venice_jupyter.widgets.lab._token_text import visible
+from venice_jupyter.widgets.lab._topview import TOP_LOGPROBS, top_logprobs_view
 
 __all__ = ["DRAWS", "SAMPLERS", "SamplingLab"]
 
@@ -32,13 +38,21 @@ DRAWS = (1, 10, 100, 1000)
 class SamplingLab(w.VBox):  # type: ignore[misc]
     """Samplers' sliders over one ``Source`` and what they do to it, stage by stage."""
 
-    def __init__(self, source: Source, *, top: int = 20, seed: int = 0) -> None:
+    def __init__(
+        self,
+        source: Source,
+        *,
+        top: int = 20,
+        seed: int = 0,
+        settings: SamplingSettings | None = None,
+    ) -> None:
         self.source = source
         self.top = top
         self.rng = random.Random(seed)
         self.last_draw: Counter[str] | None = None
         self._holding = self._dirty = False
-        neutral = SamplingSettings()
+        self._cached: tuple[object, list[Stage]] | None = None
+        neutral = settings or SamplingSettings()
         self.controls: dict[str, Any] = ParamControls(names=list(SAMPLERS)).controls
         for name in SAMPLERS:
             control = self.controls[name]
@@ -48,7 +62,8 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
             control.style.description_width = "135px"
             control.layout.width = "325px"
             control.observe(self._changed, names="value")
-        self.dynamic = w.Checkbox(value=False, description="dynamic temperature", indent=False)
+        dynamic = neutral.min_temp is not None or neutral.max_temp is not None
+        self.dynamic = w.Checkbox(value=dynamic, description="dynamic temperature", indent=False)
         self.position_slider = w.IntSlider(
             value=source.length - 1 if source.kind == "text" else 0,
             min=0,
@@ -76,6 +91,7 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
         self.note_html, self.context_html, self.chart_html, self.table_html, self.tally_html = (
             w.HTML() for _ in range(5)
         )
+        self.top_view_html = w.HTML()  # the side-by-side with a top_logprobs view
         self.table_html.layout.margin = "0 32px 0 0"
         c = self.controls
         sliders = w.HBox(
@@ -95,6 +111,7 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
                 sliders,
                 self.chart_html,
                 w.HBox([self.table_html, draws]),
+                self.top_view_html,
             ]
         )
         self.redraw()
@@ -124,9 +141,11 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
 
     @text.setter
     def text(self, text: str) -> None:
-        if not isinstance(self.source, TextSource):
+        retext = getattr(self.source, "with_text", None)
+        if self.source.kind != "text" or retext is None:
             raise ParameterError("text", text, "a lab made from a text (this one shows a reply)")
-        self.source = TextSource(text, self.source.model.id)
+        self.source = retext(text)
+        self._cached = None
         with self._hold():
             self.text_box.value = text
             self.position_slider.max = self.source.length - 1
@@ -139,20 +158,29 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
 
     @property
     def stages(self) -> list[Stage]:
-        point = self.point
-        return pipeline(point.tokens, point.logprobs, self.settings, point.history)
+        """``pipeline()`` at the current position and settings (computed once for both)."""
+        key = (self.source, self.position, self.settings)
+        if self._cached is None or self._cached[0] != key:
+            point = self.point
+            stages = pipeline(
+                point.tokens, point.logprobs, self.settings, point.history, point.counts
+            )
+            self._cached = (key, stages)
+        return self._cached[1]
 
-    def survivors(self) -> list[tuple[str, float]]:
+    def survivors(self, limit: int | None = None) -> list[tuple[str, float]]:
         """The tokens that can still be sampled, most probable first, renormalised."""
         tokens, final = self.point.tokens, self.stages[-1]
-        alive = [(tokens[i], p) for i, p in enumerate(final.probabilities) if final.kept[i]]
-        return sorted(alive, key=lambda item: -item[1])
+        alive = np.flatnonzero(final.keep)
+        alive = alive[np.argsort(-final.p[alive], kind="stable")][:limit]
+        return [(tokens[i], float(final.p[i])) for i in alive.tolist()]
 
     def svg(self) -> str:
         """The charts: one small SVG per stage, in pipeline order (escaped, no script)."""
         point, settings, n = self.point, self.settings, len(self.point.tokens)
-        stages = pipeline(point.tokens, point.logprobs, settings, point.history)
-        note = f"{n} candidates (exact)" if self.source.kind == "text" else f"top {n} only"
+        stages = self.stages
+        exact = getattr(self.source, "exact", self.source.kind == "text")
+        note = f"{n:,} candidates (exact)" if exact else f"top {n} only"
         mark = point.actual_index
         return stage_charts(
             point.tokens, stages, settings, top=self.top, marked=mark, source_note=note
@@ -161,8 +189,8 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
     def snapshot(self) -> Snapshot:
         """The lab's output now, as static HTML (its plain-text form lists the survivors)."""
         parts = (self.note_html, self.context_html, self.chart_html, self.table_html)
-        top = ", ".join(f"{visible(t)} {p:.3f}" for t, p in self.survivors()[:8])
-        html = "".join(p.value for p in parts) + self.tally_html.value
+        top = ", ".join(f"{visible(t)} {p:.3f}" for t, p in self.survivors(8))
+        html = "".join(p.value for p in parts) + self.tally_html.value + self.top_view_html.value
         return Snapshot(html, f"sampled from: {top}")
 
     # -- changing it -------------------------------------------------------------------------
@@ -204,16 +232,23 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
         if not isinstance(n, int) or n < 1:
             raise ParameterError("n", n, "a positive number of draws")
         point, settings = self.point, self.settings
-        counts = None
-        if settings.has_penalties:
-            seen = Counter(point.history)
-            counts = [seen[t] for t in point.tokens]
-        tokens, logprobs, rng = point.tokens, point.logprobs, self.rng
-        tally = Counter(tokens[choose(logprobs, settings, rng, counts)] for _ in range(n))
+        counts = self._counts(point)
+        drawn = Counter(choose_many(point.logprobs, settings, self.rng, n, counts).tolist())
+        tally = Counter({point.tokens[i]: c for i, c in drawn.items()})
+        if len(tally) < len(drawn):  # different ids reading the same: add them up
+            tally = Counter()
+            for i, c in drawn.items():
+                tally[point.tokens[i]] += c
         self.last_draw = tally
-        expected = self.stages[-1].probabilities
-        self.tally_html.value = tally_table(point.tokens, expected, tally)
+        self.tally_html.value = tally_table(point.tokens, self.stages[-1].p, drawn)
         return tally
+
+    def _counts(self, point: Point) -> ArrayLike | None:
+        """Penalty counts per candidate: the source's, else from the history's text."""
+        if point.counts is not None or not self.settings.has_penalties:
+            return point.counts
+        seen = Counter(point.history)
+        return [seen[t] for t in point.tokens]
 
     def redraw(self) -> None:
         point, stages = self.point, self.stages
@@ -224,6 +259,14 @@ class SamplingLab(w.VBox):  # type: ignore[misc]
         self.context_html.value = context_html(self.source.tokens, self.position)
         self.chart_html.value = self.svg()
         self.table_html.value = survivors_table(point.tokens, stages, point.actual_index, self.top)
+        exact = getattr(self.source, "exact", False)
+        self.top_view_html.value = (
+            top_logprobs_view(
+                point.tokens, point.logprobs, stages, self.settings, self._counts(point)
+            )
+            if exact and len(point.tokens) > TOP_LOGPROBS
+            else ""
+        )
         self.tally_html.value = ""  # a tally of other settings would mislead
         self.last_draw = None
 

@@ -6,7 +6,12 @@ Sources give one ``Point`` (a next-token distribution) per position:
   (``<|begin|>`` + the text's tokens so far, ``topic=None``: the plain model);
 - ``ReplySource``: the ``top_logprobs`` a server returned for each token of a reply. Only the
   top-K alternatives are known, so the lab renormalises over them (plus the chosen token when
-  it fell outside the top K).
+  it fell outside the top K);
+- ``_local_sources``: a real model's exact distribution over its whole vocabulary, along a text
+  or along an answer the offline server just generated.
+
+``exact`` says whether a source knows the whole distribution (then the lab also shows what a
+``top_logprobs`` view of it would have lost).
 
 A source has ``tokens`` (the text, token by token), ``length`` (number of positions) and
 ``point(position)``. Positions index the *next* token: at position ``i`` the context is
@@ -15,8 +20,12 @@ A source has ``tokens`` (the text, token by token), ``length`` (number of positi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
 
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.offline.models import BOS, MODELS, get_model, resolve, tokenize
@@ -29,14 +38,18 @@ __all__ = ["Point", "ReplySource", "Snapshot", "Source", "TextSource"]
 class Point:
     """One next-token distribution: candidates, their logprobs, and what really came next."""
 
-    tokens: tuple[str, ...]
-    logprobs: tuple[float, ...]
+    tokens: Sequence[str]
+    logprobs: Sequence[float]  # or an array: a real model's whole vocabulary
     history: tuple[str, ...]  # the tokens before this position: what the penalties count
     actual: str | None  # the token that came next in the text / was chosen in the reply
     note: str  # one line for the UI: where the distribution comes from
+    actual_at: int | None = None  # its index among the candidates, when known by id
+    counts: NDArray[np.int64] | None = None  # penalty counts per candidate (else from history)
 
     @property
     def actual_index(self) -> int | None:
+        if self.actual_at is not None:
+            return self.actual_at
         return self.tokens.index(self.actual) if self.actual in self.tokens else None
 
 
@@ -56,6 +69,7 @@ class Snapshot:
 
 class Source(Protocol):
     kind: str
+    exact: bool
     tokens: list[str]
 
     @property
@@ -73,12 +87,13 @@ class TextSource:
     """The offline model's exact distribution at every point of ``text``."""
 
     kind = "text"
+    exact = True
 
     def __init__(self, text: str, model: str = "venice-offline") -> None:
         found = resolve(model)
-        if found is None:
+        if found is None or found[0].engine != "ngram":
             ids = ", ".join(m.id for m in MODELS)
-            raise ParameterError("model", model, f"an offline model ({ids})")
+            raise ParameterError("model", model, f"an offline n-gram model ({ids})")
         self.model = found[0]
         self.text = text
         self.tokens = tokenize(text)
@@ -104,11 +119,15 @@ class TextSource:
             note += f"; {self.unknown} token(s) of the text are not in the model's vocabulary"
         return Point(tuple(tokens), tuple(logprobs), history, actual, note)
 
+    def with_text(self, text: str) -> TextSource:
+        return TextSource(text, self.model.id)
+
 
 class ReplySource:
     """The alternatives a server reported for each token of ``reply.choices[choice]``."""
 
     kind = "reply"
+    exact = False
 
     def __init__(self, reply: Reply, choice: int = 0) -> None:
         entries = reply.choices[choice].logprobs if choice < len(reply.choices) else []

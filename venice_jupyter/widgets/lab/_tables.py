@@ -8,20 +8,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
+import numpy as np
+from numpy.typing import NDArray
+
 from venice_jupyter.offline.models import Stage
 from venice_jupyter.widgets.lab._chart import KEPT
 from venice_jupyter.widgets.lab._token_text import escaped, printable
 
-__all__ = ["context_html", "survivors_table", "tally_table"]
+__all__ = ["code_cell", "context_html", "html_table", "survivors_table", "tally_table"]
 
 NUM = ' style="text-align:right"'
 
 
-def _code(token: str, marked: bool = False) -> str:
+def code_cell(token: str, marked: bool = False) -> str:
     return f"<code>{escaped(token)}</code>" + (" ◀ next" if marked else "")
 
 
-def _table(kind: str, caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def html_table(kind: str, caption: str, head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A small table; cells after the first are numbers, right-aligned."""
     cells = "".join(
         "<tr>"
@@ -36,38 +39,58 @@ def _table(kind: str, caption: str, head: Sequence[str], rows: Sequence[Sequence
     )
 
 
+def _best(probs: NDArray[np.float64], among: NDArray[np.bool_], limit: int) -> list[int]:
+    """The ``limit`` most probable candidates ``among`` those flagged, most probable first."""
+    candidates = np.flatnonzero(among)
+    if len(candidates) > limit:
+        candidates = candidates[np.argpartition(-probs[candidates], limit - 1)[:limit]]
+        candidates.sort()
+    return [int(i) for i in candidates[np.argsort(-probs[candidates], kind="stable")]]
+
+
 def survivors_table(
     tokens: Sequence[str], stages: Sequence[Stage], marked: int | None = None, limit: int = 20
 ) -> str:
     """The tokens that survive every sampler (the ``limit`` most probable), with their model and
     renormalised probabilities."""
-    first, final = stages[0].probabilities, stages[-1].probabilities
-    alive = sorted((i for i, k in enumerate(stages[-1].kept) if k), key=lambda i: -final[i])
+    first, final = stages[0].p, stages[-1].p
+    alive = int(stages[-1].keep.sum())
+    shown = _best(final, stages[-1].keep, max(1, limit))
     head = ["token", "model p", "sampled p"]
-    shown = alive[: max(1, limit)]
-    rows = [[_code(tokens[i], i == marked), f"{first[i]:.4f}", f"{final[i]:.4f}"] for i in shown]
-    more = f" ({len(shown)} shown)" if len(shown) < len(alive) else ""
-    return _table("survivors", f"{len(alive)} survivors{more}", head, rows)
+    rows = [
+        [code_cell(tokens[i], i == marked), f"{first[i]:.4f}", f"{final[i]:.4f}"] for i in shown
+    ]
+    more = f" ({len(shown)} shown)" if len(shown) < alive else ""
+    return html_table("survivors", f"{alive:,} survivors{more}", head, rows)
 
 
-def tally_table(tokens: Sequence[str], expected: Sequence[float], counts: Mapping[str, int]) -> str:
-    """Observed draws next to what the final distribution predicts."""
+def tally_table(
+    tokens: Sequence[str], expected: NDArray[np.float64], counts: Mapping[int, int], limit: int = 30
+) -> str:
+    """Observed draws (``counts``: candidate index -> draws) next to what the final distribution
+    predicts; beyond ``limit`` rows, the rest is one line."""
     n = max(1, sum(counts.values()))
-    order = sorted(range(len(tokens)), key=lambda i: -expected[i])
-    got = [counts.get(t, 0) for t in tokens]
+    involved = expected > 0
+    drawn = np.fromiter(counts, dtype=np.intp, count=len(counts))
+    involved[drawn] = True
+    order = _best(expected, involved, limit)
     rows = [
         [
-            _code(tokens[i]),
-            str(got[i]),
+            code_cell(tokens[i]),
+            str(counts.get(i, 0)),
             f"{expected[i] * n:.1f}",
-            f"{got[i] / n:.3f}",
+            f"{counts.get(i, 0) / n:.3f}",
             f"{expected[i]:.3f}",
         ]
         for i in order
-        if expected[i] > 0 or got[i]
     ]
+    rest = int(np.count_nonzero(involved)) - len(order)
+    if rest > 0:
+        got = n - sum(counts.get(i, 0) for i in order)
+        p = max(0.0, 1.0 - float(expected[order].sum()))
+        rows.append([f"{rest:,} others", str(got), f"{p * n:.1f}", f"{got / n:.3f}", f"{p:.3f}"])
     head = ["token", "observed", "expected", "observed share", "p"]
-    return _table("tally", f"{sum(counts.values())} draws", head, rows)
+    return html_table("tally", f"{sum(counts.values())} draws", head, rows)
 
 
 def context_html(tokens: Sequence[str], position: int) -> str:
