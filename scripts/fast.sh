@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check . | { grep -v "already formatted" || true; }
 .venv/bin/mypy
-.venv/bin/python -m pytest -q -m "not kernel and not browser and not wheel and not live" "$@"
+.venv/bin/python -m pytest -q -m "not kernel and not browser and not wheel and not live and not local" "$@"

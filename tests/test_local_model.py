@@ -41,7 +41,8 @@ from venice_jupyter.offline.models import (
     processed_logprobs,
 )
 
-pytestmark = needs_local
+# `local`: the real model at work (~90 s here), in the full suite and not in the fast lane.
+pytestmark = [needs_local, pytest.mark.local]
 
 PLAIN = SamplingSettings(temperature=1.0, top_p=1.0)  # the request sends these explicitly
 
