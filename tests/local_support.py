@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from tests.sse_events import parse_sse
+from tests.stats import chi2_sf
 from venice_jupyter.offline.models import (
     BUNDLED_ID,
     LlamaEngine,
@@ -78,21 +79,6 @@ def replay(record: Generation, settings: SamplingSettings, choice: int = 0) -> l
         out.append(choose(rows[position], settings, rng, counts))
         counts[tokens[position]] += 1
     return out
-
-
-def chi2_sf(x: float, df: int) -> float:
-    """P(X >= x) for a chi-square variable with integer ``df`` (closed forms, no scipy)."""
-    if df % 2 == 0:
-        term = total = math.exp(-x / 2)
-        for k in range(1, df // 2):
-            term *= x / 2 / k
-            total += term
-        return total
-    total, term = math.erfc(math.sqrt(x / 2)), math.sqrt(2 * x / math.pi) * math.exp(-x / 2)
-    for k in range(1, (df - 1) // 2 + 1):
-        total += term
-        term *= x / (2 * k + 1)
-    return total
 
 
 def chi2_test(observed: dict[int, int], expected: np.ndarray, n: int) -> tuple[float, float, int]:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from testkit.kernel import running_kernel
+from tests.stats import chi2_sf
 from venice_jupyter import sampling_lab as lazy_sampling_lab
 from venice_jupyter.errors import ParameterError
 from venice_jupyter.offline import OfflineServer
@@ -356,21 +357,6 @@ PROMPT = "How does an n-gram language model work?"
 ISSUE = SamplingSettings(temperature=0.8, top_k=8, top_p=0.9, min_p=0.05)
 WIDE = SamplingSettings(temperature=1.8, top_k=7, top_p=0.95, min_p=0.1)
 ROUNDS, PER_REQUEST = 250, 16  # 4,000 one-token draws per setting
-
-
-def chi2_sf(x: float, df: int) -> float:
-    """P(X >= x) for a chi-square variable with integer ``df`` (closed forms, no scipy)."""
-    if df % 2 == 0:
-        term = total = math.exp(-x / 2)
-        for k in range(1, df // 2):
-            term *= x / 2 / k
-            total += term
-        return total
-    total, term = math.erfc(math.sqrt(x / 2)), math.sqrt(2 * x / math.pi) * math.exp(-x / 2)
-    for k in range(1, (df - 1) // 2 + 1):
-        total += term
-        term *= x / (2 * k + 1)
-    return total
 
 
 def chi2(counts: Counter[str], tokens: list[str], probs: tuple[float, ...], n: int) -> float:

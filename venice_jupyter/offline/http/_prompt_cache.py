@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from venice_jupyter.offline.models import tokenize
+from venice_jupyter.offline.replies import message_text
 
 __all__ = ["CacheUse", "PromptCache", "message_tokens"]
 
@@ -30,17 +31,8 @@ _PER_MESSAGE_TOKENS: Final = 4  # as the plan counts them (replies/_plan.py)
 _MAX_PREFIXES: Final = 256  # least recently used prefixes are forgotten beyond this
 
 
-def _text(message: dict[str, Any]) -> str:
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
-    return ""
-
-
 def message_tokens(message: dict[str, Any]) -> int:
-    return len(tokenize(_text(message))) + _PER_MESSAGE_TOKENS
+    return len(tokenize(message_text(message))) + _PER_MESSAGE_TOKENS
 
 
 def _fingerprint(message: dict[str, Any]) -> str:
