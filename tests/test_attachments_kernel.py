@@ -46,10 +46,12 @@ def k(kernel: Kernel, server: OfflineServer) -> Kernel:
     assert kernel.execute("%venice reset").status == "ok"
     # Short answers, so that the cells below are typed exactly as the README shows them.
     assert kernel.execute("%venice set max_completion_tokens=8").status == "ok"
+    assert kernel.execute(README_CELLS[0]).status == "ok"  # as the README says to, first
     return kernel
 
 
 README_CELLS = [
+    "%venice use venice-offline",
     "%%venice --file report.pdf\nSummarise this report in three bullets.",
     "%%venice --file df\nWhich month had the most rain?",
     "%%venice --audio clip.wav\nTranscribe this.",
@@ -144,11 +146,14 @@ def test_models_filters_and_sorts(k: Kernel) -> None:
     assert "A audio input" in audio and "M video input" in audio  # the letters explained
     vision = _ids(_table(k.execute("%venice models --with V --sort price")))
     assert vision == ["venice-offline", "venice-offline-reasoning"]  # $0.40 then $0.80 out
-    assert "none" in k.execute("%venice models qwen --sort context").stdout  # no such offline model
+    none = k.execute("%venice models qwen --sort context").stdout  # no such offline model
+    assert none.startswith("No text models from") and "A audio input" not in none
     by_context = _ids(_table(k.execute("%venice models offline --sort context")))
-    assert by_context[-1] == "venice-offline-small"  # 8k, the smallest
+    # largest context first: venice-offline (32k) before venice-offline-small (8k)
+    assert by_context.index("venice-offline") < by_context.index("venice-offline-small")
     legacy = _table(k.execute("%venice models legacy"))
     assert "deprecated until 2027-01-31 → venice-offline" in legacy
     assert "temp 0.8 top_p 0.9" in legacy  # the model's constraints defaults
     ex = k.execute("%venice models --with vision,telepathy")
-    assert ex.status == "error" and "TELEPATHY" in ex.error["evalue"]  # type: ignore[index]
+    assert ex.status == "error" and "'telepathy'" in ex.error["evalue"]  # type: ignore[index]
+    assert "The words: audio," in ex.error["evalue"]  # type: ignore[index]

@@ -121,6 +121,7 @@ def test_help_prints_the_whole_reference(k: Kernel, server: OfflineServer, spell
                  "--no-interpolate", "--compare", "--json-schema"):  # fmt: skip
         assert flag in text, flag
     assert "%venice help" in text  # where the line magic's commands are
+    assert "\n  %%venice [-m MODEL]" in text  # the usage line names the cell magic
     assert len(server.requests) == before
 
 

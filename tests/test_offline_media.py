@@ -96,3 +96,23 @@ def test_media_in_an_assistant_message_is_invalid(http: httpx.Client) -> None:
                          {"role": "user", "content": "Hi."}]}  # fmt: skip
     r = http.post("/chat/completions", json=body)
     assert r.status_code == 400 and r.json()["error"] == "Invalid request parameters"
+
+
+def test_a_text_file_is_read_into_the_prompt_and_a_pdf_is_not(http: httpx.Client) -> None:
+    from venice_jupyter.offline.replies import message_text
+
+    words = "The secret word is PINEAPPLE. " * 40
+    text_file = {"type": "file", "file": {"filename": "notes.txt",
+                 "file_data": "data:text/plain;base64," + _b64(words.encode())}}  # fmt: skip
+    read = message_text({"role": "user", "content": [{"type": "text", "text": "Look."}, text_file]})
+    assert read.startswith("Look.\n[notes.txt]\nThe secret word is PINEAPPLE.")
+    assert message_text({"role": "user", "content": [FILE]}) == ""  # a PDF needs a parser
+
+    def prompt_tokens(*parts: dict[str, Any]) -> int:
+        response = post(http, "venice-offline", *parts)
+        assert response.status_code == 200, response.text
+        return int(response.json()["usage"]["prompt_tokens"])
+
+    bare = prompt_tokens()
+    assert prompt_tokens(text_file) > bare + 200  # the file's ~280 words were read
+    assert prompt_tokens(FILE) < bare + 10

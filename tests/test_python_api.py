@@ -74,6 +74,18 @@ def test_chat_continues_a_named_conversation(home: Any, server: OfflineServer) -
     assert len(home.conversations.get("c1")) == 2
 
 
+def test_a_system_prompt_given_with_a_conversation_stays_its(
+    home: Any, server: OfflineServer
+) -> None:
+    venice_jupyter.chat("Hello.", conversation="c2", system="Answer in French.",
+                        max_completion_tokens=5, workspace=home)  # fmt: skip
+    venice_jupyter.chat("Again.", conversation="c2", max_completion_tokens=5, workspace=home)
+    first = server.requests[-1]["messages"][0]
+    assert first == {"role": "system", "content": "Answer in French."}
+    venice_jupyter.chat("One-off.", system="Be brief.", max_completion_tokens=5, workspace=home)
+    assert home.conversations.get().system in (None, "")  # no conversation: nothing kept
+
+
 def test_chat_with_a_schema_parses_the_answer(home: Any) -> None:
     schema = {
         "type": "object",

@@ -56,7 +56,8 @@ def chat(
     """Send ``prompt`` and return the complete ``Reply`` (``str(reply)`` is its text).
 
     ``conversation``: a name (created if new) or a ``Conversation``: its history is sent and
-    this turn recorded; None sends the prompt alone. ``system``: a system prompt. ``images``:
+    this turn recorded; None sends the prompt alone. ``system``: a system prompt (with a
+    conversation it becomes the conversation's, sent with its later turns too). ``images``:
     paths, URLs, bytes or image objects (numpy arrays too). ``files``: documents (paths, https
     URLs, a DataFrame sent as CSV, (name, bytes)); ``audio``: recordings (paths, bytes,
     IPython Audio, (array, rate)); ``video``: URLs or files. Venice's limits and the model's
@@ -146,7 +147,7 @@ def _prepare(
         raise ParameterError(
             "conversation", conversation, "a conversation name, a Conversation or None"
         )
-    return session.prepare(
+    prepared = session.prepare(
         prompt,
         params=checked,
         model=model,
@@ -161,6 +162,9 @@ def _prepare(
         tool_policy=policy,
         approver=approver or (InputApprover(home.tool_approvals) if policy.approve else None),
     )
+    if system and history is not None:  # the conversation's from now on, as --system makes it
+        history.system = system
+    return prepared
 
 
 def _sink(home: ws.Workspace) -> LoggedSink:

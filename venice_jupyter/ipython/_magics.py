@@ -34,9 +34,9 @@ class VeniceMagics(Magics):  # type: ignore[misc]
         %%venice --compare M1,M2 / --samples K
                                 columns side by side, without blocking; returns the compare
                                 view. The history is sent as context; nothing is recorded.
-        %venice COMMAND         models, use, set, show, key, history, conversations, reset,
-                                undo, retry, keep, fork, export, import, log, offline,
-                                online, usage, panel (`%venice help` lists them).
+        %venice COMMAND         everything else: models, settings, keys, conversations,
+                                usage, the cache, widgets (`%venice help` lists every
+                                command; this list would only go stale).
         """
         try:
             if cell is None:

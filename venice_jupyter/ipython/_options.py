@@ -225,7 +225,9 @@ def all_flags() -> list[str]:
 def help_text(func: Callable[..., Any]) -> str:
     """What ``%%venice --help`` prints: the magic's doc, then every option with its range."""
     parser = func.parser  # type: ignore[attr-defined]
-    text: str = parser.format_help()
+    # One parser serves the line and the cell magic, so argparse names it %venice; the
+    # options are the cell's.
+    text: str = parser.format_help().replace("%venice [", "%%venice [", 1)
     return text + "\n`%venice help` lists the line magic's commands (models, set, key …).\n"
 
 

@@ -18,6 +18,16 @@ WORDS = {"tools": "F", "functions": "F", "reasoning": "R", "effort": "E", "schem
 
 def _letters(value: str) -> str:
     """``FV``, ``vision,audio`` or a mix, as capability letters."""
+    from venice_jupyter.api import CAPABILITY_LETTERS
+
+    for item in value.split(","):
+        known = item.lower() in WORDS or all(c in CAPABILITY_LETTERS for c in item.upper())
+        if item and not known:
+            words = ", ".join(sorted(set(WORDS)))
+            raise ParameterError(
+                "--with", item, f"capability letters ({' '.join(CAPABILITY_LETTERS)}) or words",
+                hint=f"The words: {words}.",
+            )  # fmt: skip
     return "".join(WORDS.get(item.lower(), item.upper()) for item in value.split(",") if item)
 
 
@@ -63,18 +73,6 @@ def _models(state: Workspace, shell: Any, args: list[str]) -> None:
     from venice_jupyter.api import CAPABILITY_LETTERS, summary_row
 
     query, letters, sort, everything, refresh = _options(args)
-    unknown = [c for c in letters if c not in CAPABILITY_LETTERS]
-    if unknown:
-        raise ParameterError(
-            "--with",
-            letters,
-            "letters among "
-            + " ".join(CAPABILITY_LETTERS)
-            + " or words ("
-            + ", ".join(WORDS)
-            + ")",
-            hint=legend(),
-        )
     catalog = state.session().client.catalog(refresh=refresh)
     models = list(catalog) if everything else catalog.text_models()
     models = [m for m in models if all(m.supports(CAPABILITY_LETTERS[c]) for c in letters)]
@@ -84,7 +82,10 @@ def _models(state: Workspace, shell: Any, args: list[str]) -> None:
         models.sort(key=lambda m: -(m.context_length or 0))
     rows = [summary_row(m) for m in models]
     rows = [r for r in rows if query in " ".join(r.values()).lower()]
-    kind = "models" if everything else "text models"
+    kind = ("model" if everything else "text model") + ("" if len(rows) == 1 else "s")
+    if not rows:
+        print(f"No {kind} from {state.backend} match: `%venice models` lists them all.")
+        return
     show_table(rows, f"{len(rows)} {kind} from {state.backend}. {legend()}")
 
 

@@ -9,6 +9,7 @@ Venice's counts (``_media``), and a reasoning effort must be one the model lists
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from typing import Any, Final
@@ -71,12 +72,40 @@ class Plan:
 
 
 def message_text(message: dict[str, Any]) -> str:
+    """What a model reads of a message: its text parts, and the text of attached text files
+    (Venice reads documents for the model; offline only plain-text kinds can be read)."""
     content = message.get("content")
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return "\n".join(_part_text(p) for p in content if isinstance(p, dict))
     return ""
+
+
+# Files whose bytes are their text; PDFs, office files and EPUBs would need a parser.
+_TEXT_TYPES: Final = ("text/", "application/json", "application/csv", "application/xml")
+_FILE_CHARS: Final = 100_000  # what a file may add to a prompt, as a reader's budget
+
+
+def _part_text(part: dict[str, Any]) -> str:
+    if part.get("type") != "file":
+        text = part.get("text", "")
+        return text if isinstance(text, str) else ""
+    file = part.get("file")
+    data = file.get("file_data") if isinstance(file, dict) else None
+    if not isinstance(data, str) or not data.startswith("data:"):
+        return ""
+    head, _, body = data.partition(",")
+    mime = head[5:].split(";")[0].lower()
+    if not mime.startswith(_TEXT_TYPES) or ";base64" not in head:
+        return ""
+    quads = body[: (_FILE_CHARS // 3 + 1) * 4]  # whole base64 quads: no padding error
+    try:
+        text = base64.b64decode(quads).decode("utf-8", errors="replace")
+    except ValueError:
+        return ""
+    name = file.get("filename") if isinstance(file, dict) else None
+    return f"[{name or 'file'}]\n{text[:_FILE_CHARS]}"
 
 
 def _check_capabilities(body: dict[str, Any], model: OfflineModel) -> None:
