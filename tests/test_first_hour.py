@@ -8,6 +8,7 @@ fills the token limit, ``--reasoning``, ``--help``, pasted code and math, web-se
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -446,3 +447,18 @@ def test_online_without_a_key_says_how_to_get_one(
     run_command(home, None, "online")
     assert "Online needs an API key: `%venice key`" in capsys.readouterr().out
     home.close()
+
+
+def test_show_reports_the_last_cells_conversation_or_the_named_one(k: Kernel) -> None:
+    home = k.value("__import__('venice_jupyter').workspace.current().conversations.current")
+    ok(k, "%%venice -c roomy -m venice-offline-small --new --max-completion-tokens 5\nHi.")
+
+    def table(code: str) -> str:
+        shown = ok(k, code).of_type("display_data")[-1]["content"]["data"]["text/plain"]
+        return str(shown)
+
+    last = table("%venice show")
+    assert re.search(r"context of +roomy", last)
+    assert re.search(r"context +[▮▯]{10} ≈[\d,]+ of 8,192 tokens .* on venice-offline-small", last)
+    assert re.search(rf"context of +{re.escape(home)}", table(f"%venice show {home}"))
+    assert "'nope'" in refused(k, "%venice show nope")

@@ -95,10 +95,17 @@ def _model_row(state: Workspace) -> str:
 
 @command(
     "show",
-    "the current backend, model, parameters and settings; the conversation's context window "
-    "and what history the next request leaves out",
+    "[NAME]: the backend, model, parameters and settings; a conversation's context window (the "
+    "named one, else the last cell's) and what history its next request leaves out",
 )
 def _show(state: Workspace, shell: Any, args: list[str]) -> None:
+    if len(args) > 1:
+        raise ParameterError("%venice show", " ".join(args), "nothing, or one conversation name")
+    name = args[0] if args else state.last_used or state.conversations.current
+    if name not in state.conversations and name != state.conversations.current:
+        names = ", ".join(repr(c.name) for c in state.conversations) or "none yet"
+        raise ParameterError("%venice show", name, "an existing conversation",
+                             hint=f"These exist: {names}.")  # fmt: skip
     rows = [{"name": "backend", "value": state.backend}]
     for key in SETTINGS:
         value = _model_row(state) if key == "model" else getattr(state.settings, key)
@@ -106,23 +113,24 @@ def _show(state: Workspace, shell: Any, args: list[str]) -> None:
             value = "true" if value else "false"
         rows.append({"name": key, "value": str(value)})
     rows += [{"name": f"param {k}", "value": _text(v)} for k, v in state.params.items()]
-    rows.append({"name": "conversation", "value": state.conversations.current})
-    rows += _context_rows(state)
+    rows.append({"name": "current conversation", "value": state.conversations.current})
+    rows += _context_rows(state, name)
     rows.append({"name": "API key", "value": "set" if state.has_key else "not set"})
     show_table(rows, "venice settings")
 
 
-def _context_rows(state: Workspace) -> list[dict[str, str]]:
-    """The current conversation against the default model's context window, and what of its
-    history the next request would leave out."""
+def _context_rows(state: Workspace, name: str) -> list[dict[str, str]]:
+    """Conversation ``name`` against the context window of the model its last turn used (else
+    the default model's), and what of its history the next request would leave out."""
     from venice_jupyter.context import ContextUse, history_window
     from venice_jupyter.conversation import estimate_tokens
     from venice_jupyter.request import messages
 
-    conversation = state.conversations.get()
+    conversation = state.conversations.get(name)
+    last = conversation.turns[-1].model if conversation.turns else None
     try:
         catalog = state.session().catalog()
-        info = catalog.resolve(state.settings.model or "default") if catalog else None
+        info = catalog.resolve(last or state.settings.model or "default") if catalog else None
     except Exception:  # an unreachable server must not break `show`
         info = None
     limit = info.context_length if info is not None else None
@@ -139,7 +147,8 @@ def _context_rows(state: Workspace) -> list[dict[str, str]]:
         window=window,
         budget_set=bool(state.settings.history_tokens),
     )
-    rows = [{"name": "context", "value": use.meter()}]
+    rows = [{"name": "context of", "value": conversation.name},
+            {"name": "context", "value": use.meter()}]  # fmt: skip
     note = use.note()
     if note:
         rows.append({"name": "history", "value": note})
