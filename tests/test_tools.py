@@ -8,6 +8,7 @@ import dataclasses
 import enum
 import json
 import threading
+from pathlib import Path
 from typing import Any, Literal, Optional, TypedDict
 
 import pytest
@@ -464,3 +465,25 @@ def test_offline_tool_calls_stream_id_and_name_first_then_arguments(
     assert all(d["function"].get("arguments", "") == "" for d in firsts)
     pieces = [d for d in deltas if not d.get("id")]
     assert len(pieces) >= 2 and all("name" not in d["function"] for d in pieces)
+
+
+def test_tools_with_no_model_chosen_go_to_venice_s_function_calling_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As offline with the local extra: the default model cannot call tools.
+    monkeypatch.setenv("VENICE_OFFLINE_DEFAULT", "venice-offline-small")
+    with OfflineServer() as own:
+        settings = workspace.VeniceSettings(base_url=own.base_url,
+                                            log_path=str(tmp_path / "log.sqlite3"))  # fmt: skip
+        home = workspace.Workspace(settings)
+        try:
+            reply = venice_jupyter.chat("Weather in Oslo?", tools=[get_weather],
+                                        max_completion_tokens=20, workspace=home)  # fmt: skip
+            assert own.requests[0]["model"] == "venice-offline"  # function_calling_default
+            assert "Sunny and 24 C in Oslo" in json.dumps(own.requests[-1]["messages"])
+            assert reply.text
+            with pytest.raises(CapabilityError, match="function calling"):  # a model named: kept
+                venice_jupyter.chat("Weather?", model="venice-offline-small",
+                                    tools=[get_weather], workspace=home)  # fmt: skip
+        finally:
+            home.close()

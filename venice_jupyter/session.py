@@ -220,6 +220,10 @@ class Session:
         catalog = catalog if catalog is not None else self.catalog()
         if catalog is not None:
             info = catalog.resolve(model)
+            if toolbox is not None and model == "default":  # nobody chose the model
+                chosen = _for_tools(catalog, info)
+                if chosen is not info:
+                    info, model = chosen, chosen.id
             try:
                 check_request(info, dict(merged.items()), CAPABILITIES, catalog=catalog)
             except ParameterError as err:
@@ -369,6 +373,19 @@ def _rounds(prepared: Prepared) -> Rounds:
     always = getattr(prepared.approver, "always", None)
     always = always if isinstance(always, set) else set()
     return Rounds(prepared.body, prepared.toolbox or Toolbox(), prepared.tool_policy, always=always)
+
+
+def _for_tools(catalog: ModelCatalog, default: ModelInfo) -> ModelInfo:
+    """The model for a request with tools when the user named none: the default, unless it
+    lacks function calling and Venice names another for it (its ``function_calling_default``
+    trait; offline, SmolLM2 is the default and cannot call tools)."""
+    if not default.lacks("supportsFunctionCalling"):
+        return default
+    try:
+        other = catalog.resolve("function_calling_default")
+    except ParameterError:
+        return default
+    return other if other.supports("supportsFunctionCalling") else default
 
 
 def _with_search_results(params: ChatParams, suffix: Mapping[str, Any]) -> ChatParams:
