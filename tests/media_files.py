@@ -52,12 +52,17 @@ def pdf_bytes(text: str = "Tides follow the moon.") -> bytes:
     return bytes(out)
 
 
+def _entry(name: str) -> zipfile.ZipInfo:
+    # A fixed time: writestr(name) stamps the current second, and two builds must be equal.
+    return zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+
+
 def docx_bytes(text: str = "Quarterly report") -> bytes:
     """A minimal Word document: the three parts a .docx needs."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(
-            "[Content_Types].xml",
+            _entry("[Content_Types].xml"),
             '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
             'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats'
             '-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
@@ -65,14 +70,14 @@ def docx_bytes(text: str = "Quarterly report") -> bytes:
             'officedocument.wordprocessingml.document.main+xml"/></Types>',
         )
         z.writestr(
-            "_rels/.rels",
+            _entry("_rels/.rels"),
             '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
             '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
             'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
             "</Relationships>",
         )
         z.writestr(
-            "word/document.xml",
+            _entry("word/document.xml"),
             '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
             f'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p>'
             "</w:body></w:document>",
